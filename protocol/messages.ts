@@ -54,7 +54,7 @@ export const Methods = {
   tokenFeatures: 'jumplens/tokenFeatures',
   /** client -> daemon request: turn analysis of a document on or off ("JumpLens: Analyze This Document"). */
   setAnalyzed: 'jumplens/setAnalyzed',
-  /** client -> daemon request: backend, model, SAE, tensor memory and last latency, for the status bar and tests. */
+  /** client -> daemon request (StatusParams): backend, model, SAE, tensor memory and last latency, for the status bar and tests. */
   status: 'jumplens/status',
   /** daemon -> client notification: the status changed (model loaded, backend chosen, error). */
   statusChanged: 'jumplens/statusChanged',
@@ -89,8 +89,10 @@ export const Commands = {
 export interface TokenFeaturesParams {
   uri: string;
   version: number;
-  /** Index of the first token whose features were recomputed for this version (0 = all). */
+  /** Index of the first token whose features were recomputed for this version (0 = all; tokens.length = none). */
   recomputedFrom: number;
+  /** How many tokens were recomputed (prompts of a `.jlp` file the edit did not touch keep their features). */
+  recomputed: number;
   tokens: TokenFeatures[];
   /** Set when only part of a large document was analysed: which range, and why. */
   partial?: { range: Range; reason: string };
@@ -101,6 +103,11 @@ export interface TokenFeaturesParams {
 export interface SetAnalyzedParams {
   uri: string;
   analyzed: boolean;
+}
+
+/** `jumplens/status` params: with a uri, the model and SAE that document is analysed with (its `.jlp` directives applied). */
+export interface StatusParams {
+  uri?: string;
 }
 
 export interface StatusResult {

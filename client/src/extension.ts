@@ -12,6 +12,7 @@ import {
   type JobKind,
   type JobSpec,
   type SetAnalyzedParams,
+  type StatusParams,
   type StatusResult,
   type TokenFeaturesParams,
 } from '../../protocol/messages';
@@ -35,6 +36,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const analyzed = new Map<string, boolean>();
   context.subscriptions.push(output, status, decorations);
 
+  // The status bar follows the active editor: a `.jlp` file's directives may pick another model or SAE.
+  // One request at a time; a refresh asked for meanwhile runs once the current one is answered.
+  let statusInFlight: Promise<void> | undefined;
+  let statusAgain = false;
+  const refreshStatus = async (): Promise<void> => {
+    if (statusInFlight) {
+      statusAgain = true;
+      return statusInFlight;
+    }
+    const c = client;
+    if (!c || c.state !== State.Running) return;
+    statusInFlight = (async () => {
+      do {
+        statusAgain = false;
+        const uri = vscode.window.activeTextEditor?.document.uri.toString();
+        // A failure means the daemon is restarting; its next statusChanged refreshes the item.
+        const s = await c.sendRequest<StatusResult>(Methods.status, { uri } satisfies StatusParams).catch(() => undefined);
+        if (s) status.set(s);
+      } while (statusAgain && c.state === State.Running);
+    })();
+    try {
+      await statusInFlight;
+    } finally {
+      statusInFlight = undefined;
+    }
+  };
+
   const start = async () => {
     status.set(undefined, true);
     const d = createDaemonClient(context, output, (uri) => decorations.tokensAt(uri), (t) => browser.hoveredToken(t));
@@ -44,17 +72,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     client.onNotification(Methods.tokenFeatures, (p: TokenFeaturesParams) => {
       decorations.update(p);
       status.latency(p.latencyMs);
-      // The engine loads with the first analysed document; pick up its backend, model and SAE.
-      if (!status.last?.model && client) void client.sendRequest<StatusResult>(Methods.status).then((st) => status.set({ ...st, lastLatencyMs: p.latencyMs }), () => undefined);
+      if (p.uri === vscode.window.activeTextEditor?.document.uri.toString()) void refreshStatus();
     });
-    client.onNotification(Methods.statusChanged, (s: StatusResult) => status.set(s));
+    client.onNotification(Methods.statusChanged, () => void refreshStatus());
     client.onNotification(Methods.jobEvent, (e: JobEvent) => jobs.dispatch(e));
     client.onDidChangeState((e) => {
       if (e.newState === State.Stopped) status.set(undefined, false);
     });
     try {
       await client.start();
-      status.set(await client.sendRequest<StatusResult>(Methods.status));
+      await refreshStatus();
       for (const [uri, on] of analyzed) await client.sendRequest(Methods.setAnalyzed, { uri, analyzed: on } satisfies SetAnalyzedParams);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
@@ -208,8 +235,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await start();
   });
   reg('jumplens.showStatus', async () => {
-    const s = client?.state === State.Running ? await client.sendRequest<StatusResult>(Methods.status).catch(() => status.last) : status.last;
-    if (s) status.set(s);
+    await refreshStatus();
+    const s = status.last;
     const lines = s
       ? [
           `Backend: ${s.backend.label} — ${s.backend.detail}`,
@@ -228,6 +255,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   context.subscriptions.push(
     vscode.window.onDidChangeVisibleTextEditors(() => decorations.renderAll()),
+    vscode.window.onDidChangeActiveTextEditor(() => void refreshStatus()),
     vscode.workspace.onDidCloseTextDocument((d) => decorations.forget(d.uri.toString())),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('jumplens.decorations')) {

@@ -1,26 +1,23 @@
-// Per-document analysis state: the analysed token window, the KV cache that holds it, and each
-// token's top features. An edit re-runs the model only from the first token whose id changed,
-// extending the cache, so typing at the end of a prompt costs one or two positions.
-import { tf, type Tensor2D } from '../engine/tf';
-import type { KvCache, TokenSpan } from '../engine/lm/types';
-import { sparseTopK } from '../engine/sae/sparse-topk';
+// Per-document analysis state: the document's prompts (one for a plain document, one per `---`
+// section of a `.jlp` file), each with its own KV cache from BOS, and the flat list of analysed
+// tokens in document offsets that tokenFeatures, hovers, inlay hints and Focus Feature read. An edit
+// re-runs the model only in the prompts whose ids changed, from the first changed id.
+import type { TokenSpan } from '../engine/lm/types';
 import type { FeatureActivation, Position, TokenFeatures, TokenFeaturesParams } from '../../../protocol/messages';
 import type { Engine } from './engine-session';
-
-/** Positions run per model call; cancellation is checked between chunks. */
-const CHUNK = 64;
-
-interface TokenState {
-  l0: number;
-  top: { id: number; act: number }[];
-}
+import { planAnalysis, type Plan } from './analysis-plan';
+import { PromptAnalysis, type TokenState } from './prompt-analysis';
+import type { PromptSegment } from './prompt-file';
 
 export interface AnalyzeInput {
-  text: string;
+  /** The document's prompts in order (see prompt-file.ts). */
+  segments: PromptSegment[];
+  /** Encode each prompt from BOS (when the tokenizer has one). */
+  bos: boolean;
   version: number;
   topK: number;
   maxTokens: number;
-  /** UTF-16 offset the user is working at (the first changed character); centres large-document windows. */
+  /** Document offset (UTF-16) of the first changed character; picks the prompt and window analysed first. */
   focus?: number;
   positionAt(offset: number): Position;
   signal?: AbortSignal;
@@ -28,106 +25,137 @@ export interface AnalyzeInput {
 
 export type AnalysisResult = Omit<TokenFeaturesParams, 'uri' | 'latencyMs'>;
 
+/** A prompt's tokens, spans in document offsets, BOS (if any) first. */
+interface Tokenised {
+  spans: TokenSpan[];
+  bos: number;
+}
+
 export class DocumentAnalysis {
-  private cache?: KvCache;
-  /** Ids the cache holds, position 0 first. */
-  private cachedIds: number[] = [];
-  private states: TokenState[] = [];
+  private prompts: PromptAnalysis[] = [];
   private topK = 0;
-  private windowStart = 0;
-  /** Window tokens of the last completed analysis (BOS first when the tokenizer has one). */
+  private plan?: Plan;
+  private lastFocus?: number;
+  /** Analysed body tokens (no BOS) of the last completed analysis, in document order, and their states. */
   private spans: TokenSpan[] = [];
-  private hasBos = false;
+  private states: TokenState[] = [];
   last?: AnalysisResult;
 
   constructor(readonly engine: Engine) {}
 
-  /** Analyses `text`; returns undefined when `signal` aborted it (state stays consistent). */
+  /** Analyses the document; returns undefined when `signal` aborted it (state stays consistent). */
   async update(inp: AnalyzeInput): Promise<AnalysisResult | undefined> {
-    const { model, sae, hook } = this.engine;
-    const tok = model.tokenizer;
-    const all = tok.encode(inp.text);
-    const bos = all.length > 0 && tok.bosId !== undefined && all[0].id === tok.bosId && all[0].end === 0 ? all[0] : undefined;
-    const limit = Math.max(2, Math.min(inp.maxTokens, model.config.maxSeqLen));
-    let window = all;
-    let partial: AnalysisResult['partial'];
-    if (all.length > limit) {
-      // Too long: keep a window of `limit` positions around the edit (BOS + a slice), and keep the
-      // previous window while the edit stays inside it so the cache stays useful.
-      const body = bos ? limit - 1 : limit;
-      const first = bos ? 1 : 0;
-      const focusIdx = inp.focus === undefined ? first : Math.max(first, all.findIndex((s) => s.end > inp.focus!));
-      let ws = this.windowStart >= first && focusIdx >= this.windowStart && focusIdx < this.windowStart + body ? this.windowStart : focusIdx - Math.floor(body / 2);
-      ws = Math.max(first, Math.min(ws, all.length - body));
-      this.windowStart = ws;
-      window = bos ? [bos, ...all.slice(ws, ws + body)] : all.slice(ws, ws + body);
-      const a = window[bos ? 1 : 0];
-      const b = window[window.length - 1];
-      partial = {
-        range: { start: inp.positionAt(a.start), end: inp.positionAt(b.end) },
-        reason: `document has ${all.length} tokens, more than the limit of ${limit} (jumplens.maxTokens / the model's context): analysed tokens ${ws}..${ws + window.length - (bos ? 1 : 0)} around the edit`,
-      };
-    } else {
-      this.windowStart = 0;
-    }
-    const ids = window.map((s) => s.id);
+    const { model } = this.engine;
     if (inp.topK !== this.topK) {
-      this.reset();
+      this.disposePrompts();
       this.topK = inp.topK;
     }
-    let p = 0;
-    const n0 = Math.min(this.cachedIds.length, ids.length);
-    while (p < n0 && this.cachedIds[p] === ids[p]) p++;
-    this.truncate(p);
-    const recomputed = p;
-    for (let s = p; s < ids.length; s += CHUNK) {
-      if (inp.signal?.aborted) return undefined;
-      const e = Math.min(ids.length, s + CHUNK);
-      if (sae) {
-        const { act, cache } = model.runToHookCached(ids.slice(0, e), hook, this.cache);
-        this.cache = cache;
-        let f: Tensor2D | undefined;
-        try {
-          f = tf.tidy(() => sae.encode(tf.reshape(act, [e - s, model.config.dModel]) as Tensor2D));
-          const t = await sparseTopK(f, inp.topK);
-          for (let r = 0; r < t.n; r++) {
-            const top: TokenState['top'] = [];
-            for (let j = 0; j < t.k; j++) {
-              const v = t.values[r * t.k + j];
-              if (v > 0) top.push({ id: t.indices[r * t.k + j], act: v });
-            }
-            this.states.push({ l0: t.l0[r], top });
-          }
-        } finally {
-          act.dispose();
-          f?.dispose();
-        }
-      } else {
-        for (let r = s; r < e; r++) this.states.push({ l0: 0, top: [] });
+    const toks = inp.segments.map((seg) => tokenise(this.engine, seg, inp.bos));
+    if (toks.length === 0) return this.finish(inp, [], [], 0, 0, undefined);
+
+    const focus = inp.focus ?? this.lastFocus ?? 0;
+    this.lastFocus = focus;
+    let fp = inp.segments.findIndex((s) => s.docEnd >= focus);
+    if (fp < 0) fp = toks.length - 1;
+    const body = (t: Tokenised) => t.spans.slice(t.bos);
+    const fb = body(toks[fp]);
+    const ft = fb.findIndex((s) => s.end > focus);
+    const perPrompt = Math.max(2, Math.min(inp.maxTokens, model.config.maxSeqLen));
+    const plan = planAnalysis({
+      lengths: toks.map((t) => t.spans.length - t.bos),
+      bos: toks[0].bos,
+      focusPrompt: fp,
+      focusToken: ft < 0 ? fb.length - 1 : ft,
+      perPrompt,
+      total: Math.max(perPrompt, inp.maxTokens),
+      previous: this.plan?.window,
+    });
+    this.plan = plan;
+
+    // The analysed prompts, each a BOS-first id sequence; the focus prompt may be a window.
+    const runs: { spans: TokenSpan[]; bos: number }[] = [];
+    for (let i = plan.first; i <= plan.last; i++) {
+      const t = toks[i];
+      if (i !== plan.window.prompt) runs.push(t);
+      else {
+        const w = t.spans.slice(t.bos + plan.window.start, t.bos + plan.window.start + plan.window.count);
+        runs.push({ spans: [...t.spans.slice(0, t.bos), ...w], bos: t.bos });
       }
-      this.cachedIds = ids.slice(0, e);
-      // Let newer messages (a newer version, a hover) in between chunks.
-      await new Promise((r) => setImmediate(r));
+    }
+
+    // Each run reuses the old prompt state that shares the longest prefix with it (an edit in one
+    // prompt, or a `---` added or removed, leaves the other prompts' caches intact).
+    const free = new Set(this.prompts);
+    const assigned = runs.map((r) => {
+      const ids = r.spans.map((s) => s.id);
+      let best: PromptAnalysis | undefined;
+      let bestLen = 0;
+      for (const pa of free) {
+        const n = pa.commonPrefix(ids);
+        if (n > bestLen) [best, bestLen] = [pa, n];
+      }
+      if (best) free.delete(best);
+      return { ids, pa: best ?? new PromptAnalysis(this.engine) };
+    });
+    for (const pa of free) pa.dispose();
+    this.prompts = assigned.map((a) => a.pa);
+
+    // Flat index (over body tokens) of the first recomputed token, and how many were recomputed.
+    let flat = 0;
+    let recomputedFrom: number | undefined;
+    let recomputed = 0;
+    for (let i = 0; i < runs.length; i++) {
+      const p = await assigned[i].pa.update(assigned[i].ids, inp.topK, inp.signal);
+      if (p === undefined) return undefined;
+      const b = runs[i].bos;
+      const n = runs[i].spans.length - b;
+      const from = Math.max(0, p - b);
+      if (from < n) {
+        recomputedFrom ??= flat + from;
+        recomputed += n - from;
+      }
+      flat += n;
     }
     if (inp.signal?.aborted) return undefined;
-    this.spans = window;
-    this.hasBos = bos !== undefined;
-    const skip = this.hasBos ? 1 : 0;
-    const tokens = this.tokenFeatures(inp.positionAt).slice(skip);
-    this.last = { version: inp.version, recomputedFrom: Math.max(0, recomputed - skip), tokens, partial };
+
+    const spans: TokenSpan[] = [];
+    const states: TokenState[] = [];
+    runs.forEach((r, i) => {
+      spans.push(...r.spans.slice(r.bos));
+      states.push(...assigned[i].pa.states.slice(r.bos));
+    });
+    const partial = this.partialOf(inp, toks, plan, spans);
+    return this.finish(inp, spans, states, recomputedFrom ?? flat, recomputed, partial);
+  }
+
+  private partialOf(inp: AnalyzeInput, toks: Tokenised[], plan: Plan, spans: TokenSpan[]): AnalysisResult['partial'] {
+    const total = toks.reduce((a, t) => a + t.spans.length - t.bos, 0);
+    if (spans.length === total || spans.length === 0) return undefined;
+    const a = spans[0];
+    const b = spans[spans.length - 1];
+    const w = plan.window;
+    const wLen = toks[w.prompt].spans.length - toks[w.prompt].bos;
+    const parts = [];
+    if (toks.length > 1) parts.push(`prompts ${plan.first + 1}..${plan.last + 1} of ${toks.length}`);
+    if (w.count < wLen) parts.push(`tokens ${w.start}..${w.start + w.count} of ${wLen} in prompt ${w.prompt + 1}`);
+    return {
+      range: { start: inp.positionAt(a.start), end: inp.positionAt(b.end) },
+      reason: `document has ${total} tokens, more than the limit of ${inp.maxTokens} per document or ${this.engine.model.config.maxSeqLen} per prompt (jumplens.maxTokens / the model's context): analysed ${parts.join(', ')} around the edit`,
+    };
+  }
+
+  private finish(inp: AnalyzeInput, spans: TokenSpan[], states: TokenState[], recomputedFrom: number, recomputed: number, partial: AnalysisResult['partial']): AnalysisResult {
+    this.spans = spans;
+    this.states = states;
+    this.last = { version: inp.version, recomputedFrom, recomputed, tokens: this.tokenFeatures(inp.positionAt), partial };
     return this.last;
   }
 
-  /** Index into `last.tokens` of the token containing UTF-16 offset `off`, or -1. */
+  /** Index into `last.tokens` of the token containing document offset `off`, or -1. */
   tokenAt(off: number): number {
-    const skip = this.hasBos ? 1 : 0;
-    for (let i = skip; i < this.spans.length; i++) {
-      const s = this.spans[i];
-      if (off >= s.start && off < s.end) return i - skip;
-    }
-    // The cursor right after the last character hovers the last token.
-    const last = this.spans[this.spans.length - 1];
-    return last && off === last.end && this.spans.length > skip ? this.spans.length - 1 - skip : -1;
+    const i = this.spans.findIndex((s) => off >= s.start && off < s.end);
+    // The cursor right after a prompt's last character hovers that token.
+    return i >= 0 ? i : this.spans.findIndex((s) => off === s.end);
   }
 
   private tokenFeatures(positionAt: (o: number) => Position): TokenFeatures[] {
@@ -151,30 +179,35 @@ export class DocumentAnalysis {
     });
   }
 
-  /** Each feature's scale: the store's max activation, else the largest in this document. */
+  /** Each feature's scale: the store's max activation, else the largest in the analysed document. */
   private scales(): (id: number) => number {
     const store = this.engine.store;
     if (store) return (id) => store.maxAct[id] ?? 0;
     const m = new Map<number, number>();
-    const skip = this.hasBos ? 1 : 0;
-    for (let i = skip; i < this.states.length; i++) for (const f of this.states[i].top) m.set(f.id, Math.max(m.get(f.id) ?? 0, f.act));
+    for (const st of this.states) for (const f of st.top) m.set(f.id, Math.max(m.get(f.id) ?? 0, f.act));
     return (id) => m.get(id) ?? 0;
   }
 
-  private truncate(p: number): void {
-    this.cache?.truncate(p);
-    this.cachedIds.length = p;
-    this.states.length = p;
-  }
-
-  private reset(): void {
-    this.truncate(0);
+  private disposePrompts(): void {
+    for (const p of this.prompts) p.dispose();
+    this.prompts = [];
   }
 
   dispose(): void {
-    this.cache?.dispose();
-    this.cache = undefined;
-    this.cachedIds = [];
+    this.disposePrompts();
+    this.spans = [];
     this.states = [];
   }
+}
+
+/** Tokenises one prompt and moves its spans into document offsets; BOS sits at the prompt's start. */
+function tokenise(engine: Engine, seg: PromptSegment, bos: boolean): Tokenised {
+  const tok = engine.model.tokenizer;
+  const raw = tok.encode(seg.text, { bos });
+  const hasBos = raw.length > 0 && tok.bosId !== undefined && raw[0].id === tok.bosId && raw[0].end === 0;
+  const spans = raw.map((s) => {
+    const [start, end] = seg.toDoc(s.start, s.end);
+    return { ...s, start, end };
+  });
+  return { spans, bos: hasBos ? 1 : 0 };
 }

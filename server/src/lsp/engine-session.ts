@@ -1,5 +1,10 @@
-// The model, SAE and feature store the daemon's analysis uses, loaded once per settings change.
-// Loading is lazy (first analysed document) so an editor starts the daemon at no cost.
+// The models, SAEs and feature stores the daemon's analysis uses. Each document names an engine
+// (model + SAE + hook: the settings, or its own `.jlp` directives); engines are loaded once, shared
+// by every document that names them, and held by leases. A model is loaded once however many
+// engines use it (one Gemma 2 under three SAEs is one Gemma 2 in memory). An engine no document
+// holds stays loaded while it is among the MAX_IDLE most recently used, so closing and reopening a
+// file, or switching `@model` back, does not reload. Loading is lazy (first analysed document) so an
+// editor starts the daemon at no cost.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { initBackend, type BackendReport } from '../engine/backend';
@@ -11,7 +16,14 @@ import { FeatureStore } from '../engine/features/feature-store';
 import { tf } from '../engine/tf';
 import { featureOpsFor, type FeatureOpsContext } from '../api/feature-ops';
 import type { StatusResult } from '../../../protocol/messages';
-import type { DaemonSettings } from './settings';
+
+/** What a document analyses with. `sae: null` means no SAE (tokens only). */
+export interface EngineSpec {
+  model: string;
+  sae: string | null;
+  /** Hook to encode; unset = the SAE's own hook name. */
+  hook?: string;
+}
 
 export interface Engine {
   model: LanguageModel;
@@ -22,85 +34,192 @@ export interface Engine {
   store?: FeatureStore;
 }
 
+/** Which part of an EngineSpec failed to load, so an editor can point at the setting or directive. */
+export type EnginePart = 'model' | 'sae' | 'hook';
+
+export class EngineLoadError extends Error {
+  constructor(
+    readonly part: EnginePart,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Unused engines kept loaded. */
+const MAX_IDLE = 1;
+/** A failed load is not retried for this long (every keystroke would re-read a corrupt file). */
+const RETRY_AFTER_MS = 5000;
+
+interface Entry {
+  promise: Promise<Engine>;
+  engine?: Engine;
+  refs: number;
+  lastUsed: number;
+  failure?: { error: unknown; at: number };
+}
+
+export function engineKey(spec: EngineSpec): string {
+  return JSON.stringify([spec.model, spec.sae, spec.hook ?? '']);
+}
+
 export class EngineSession {
-  private loading?: Promise<Engine>;
-  private key = '';
+  private readonly entries = new Map<string, Entry>();
+  private readonly models = new Map<string, { promise: Promise<LanguageModel>; refs: number }>();
   private backend?: BackendReport;
-  private engine?: Engine;
+  /** The engine of the most recent analysis: what the feature browser and a uri-less status show. */
+  private recent?: Engine;
+  /** The last load error, cleared by the next successful load. */
   error?: string;
   lastLatencyMs?: number;
 
-  /** Returns the engine for these settings, reloading when model/SAE/hook changed. */
-  get(s: DaemonSettings): Promise<Engine> {
-    const key = JSON.stringify([s.model, s.sae, s.hook]);
-    if (this.loading && key === this.key) return this.loading;
-    this.key = key;
-    const prev = this.engine;
-    this.loading = this.load(s).then(
-      (e) => {
-        if (prev && prev !== e) disposeEngine(prev);
-        this.engine = e;
-        this.error = undefined;
-        return e;
-      },
-      (err: unknown) => {
-        this.error = err instanceof Error ? err.message : String(err);
-        this.loading = undefined;
-        this.key = '';
-        throw err;
-      },
-    );
-    return this.loading;
+  /** Loads (or shares) the engine for `spec` and holds it until `release`. Throws EngineLoadError. */
+  async acquire(spec: EngineSpec): Promise<Engine> {
+    const key = engineKey(spec);
+    let e = this.entries.get(key);
+    if (e?.failure && performance.now() - e.failure.at >= RETRY_AFTER_MS) {
+      this.entries.delete(key);
+      e = undefined;
+    }
+    if (!e) {
+      const entry: Entry = { promise: this.load(spec), refs: 0, lastUsed: performance.now() };
+      entry.promise.then(
+        (engine) => {
+          entry.engine = engine;
+          this.error = undefined;
+        },
+        (error: unknown) => {
+          entry.failure = { error, at: performance.now() };
+          this.error = error instanceof Error ? error.message : String(error);
+        },
+      );
+      this.entries.set(key, (e = entry));
+    }
+    // Counted before the await, so an engine being loaded for this caller is never evicted.
+    e.refs++;
+    try {
+      const engine = await e.promise;
+      e.lastUsed = performance.now();
+      this.recent = engine;
+      return engine;
+    } catch (err) {
+      e.refs--;
+      throw err;
+    }
   }
 
-  private async load(s: DaemonSettings): Promise<Engine> {
-    this.backend = await initBackend();
-    const modelPath = resolveModelPath(s.model);
-    const model = await loadModel(modelPath);
-    let sae: Sae | undefined;
-    let store: FeatureStore | undefined;
-    const saePath = s.sae ?? defaultSaePath();
-    if (saePath) {
-      sae = await loadSae(saePath);
-      if (sae.dIn !== model.config.dModel) {
-        const d = sae.dIn;
-        sae.dispose();
-        model.dispose();
-        throw new Error(`${saePath}: SAE d_in ${d} does not match model ${model.config.name} d_model ${model.config.dModel}`);
+  release(engine: Engine): void {
+    for (const e of this.entries.values()) {
+      if (e.engine === engine) {
+        e.refs = Math.max(0, e.refs - 1);
+        break;
       }
-      // The store normally sits in <sae>/features; a store next to the weights also counts.
-      for (const dir of [path.join(saePath, 'features'), saePath]) {
-        if (FeatureStore.exists(dir)) {
-          store = FeatureStore.open(dir);
-          break;
+    }
+    this.evictIdle();
+  }
+
+  /** Retry failed loads on the next request (the user saved a file or changed settings). */
+  forgetFailures(): void {
+    for (const [k, e] of this.entries) if (e.failure) this.entries.delete(k);
+  }
+
+  private evictIdle(): void {
+    const idle = [...this.entries].filter(([, e]) => e.engine && e.refs === 0).sort((a, b) => b[1].lastUsed - a[1].lastUsed);
+    for (const [k, e] of idle.slice(MAX_IDLE)) {
+      this.entries.delete(k);
+      if (this.recent === e.engine) this.recent = undefined;
+      this.disposeEngine(e.engine!);
+    }
+  }
+
+  private async load(spec: EngineSpec): Promise<Engine> {
+    this.backend = await initBackend();
+    const { model, modelPath } = await this.acquireModel(spec.model);
+    let sae: Sae | undefined;
+    try {
+      let store: FeatureStore | undefined;
+      if (spec.sae !== null) {
+        const saePath = spec.sae;
+        sae = await loadSae(saePath).catch((e: unknown) => {
+          throw new EngineLoadError('sae', e instanceof Error ? e.message : String(e));
+        });
+        if (sae.dIn !== model.config.dModel) {
+          throw new EngineLoadError('sae', `${saePath}: SAE d_in ${sae.dIn} does not match model ${model.config.name} d_model ${model.config.dModel} (set an SAE trained on this model, or none)`);
+        }
+        // The store normally sits in <sae>/features; a store next to the weights also counts.
+        for (const dir of [path.join(saePath, 'features'), saePath]) {
+          if (FeatureStore.exists(dir)) {
+            store = FeatureStore.open(dir);
+            break;
+          }
         }
       }
+      const hook = spec.hook || sae?.hookName || `blocks.${Math.max(0, model.config.nLayers - 1)}.hook_resid_post`;
+      if (!model.hookNames().includes(hook)) {
+        throw new EngineLoadError('hook', `hook ${hook} does not exist in ${model.config.name} (hooks: ${model.hookNames().slice(0, 4).join(', ')}, ...)`);
+      }
+      return { model, modelPath, sae, saePath: spec.sae ?? undefined, hook, store };
+    } catch (e) {
+      sae?.dispose();
+      this.releaseModel(modelPath);
+      throw e;
     }
-    const hook = s.hook || sae?.hookName || `blocks.${Math.max(0, model.config.nLayers - 1)}.hook_resid_post`;
-    if (!model.hookNames().includes(hook)) {
-      throw new Error(`hook ${hook} does not exist in ${model.config.name} (hooks: ${model.hookNames().slice(0, 4).join(', ')}, ...)`);
-    }
-    return { model, modelPath, sae, saePath, hook, store };
   }
 
+  private async acquireModel(name: string): Promise<{ model: LanguageModel; modelPath: string }> {
+    let modelPath: string;
+    try {
+      modelPath = resolveModelPath(name);
+    } catch (e) {
+      throw new EngineLoadError('model', e instanceof Error ? e.message : String(e));
+    }
+    let m = this.models.get(modelPath);
+    if (!m) {
+      const entry = { promise: loadModel(modelPath), refs: 0 };
+      this.models.set(modelPath, (m = entry));
+      entry.promise.catch(() => this.models.get(modelPath) === entry && this.models.delete(modelPath));
+    }
+    m.refs++;
+    try {
+      return { model: await m.promise, modelPath };
+    } catch (e) {
+      m.refs--;
+      throw new EngineLoadError('model', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private releaseModel(modelPath: string): void {
+    const m = this.models.get(modelPath);
+    if (!m || --m.refs > 0) return;
+    this.models.delete(modelPath);
+    void m.promise.then((model) => model.dispose(), () => undefined);
+  }
+
+  private disposeEngine(e: Engine): void {
+    e.sae?.dispose();
+    this.releaseModel(e.modelPath);
+  }
+
+  /** The engine of the most recent analysis, if it is still loaded. */
   current(): Engine | undefined {
-    return this.engine;
+    return this.recent;
   }
 
   private featureOpsOf?: { engine: Engine; ctx: FeatureOpsContext | undefined };
 
-  /** Feature-browser queries over the loaded SAE's feature store (undefined until one is loaded). */
+  /** Feature-browser queries over the current SAE's feature store (undefined until one is loaded). */
   featureOps(): FeatureOpsContext | undefined {
-    const e = this.engine;
+    const e = this.recent;
     if (!e?.sae || !e.saePath) return undefined;
     if (this.featureOpsOf?.engine !== e) this.featureOpsOf = { engine: e, ctx: featureOpsFor(e.saePath, e.model, e.sae) };
     return this.featureOpsOf.ctx;
   }
 
-  status(): StatusResult {
+  /** Status of `engine` (default: the current one) with `error` (default: the last load error). */
+  status(engine: Engine | undefined = this.recent, error: string | undefined = this.error): StatusResult {
     // tf.memory() throws while no backend is initialised (the client asks for status right away).
     const m = this.backend ? tf.memory() : { numTensors: 0, numBytes: 0 };
-    const e = this.engine;
+    const e = engine;
     return {
       backend: this.backend
         ? { kind: this.backend.kind, label: this.backend.label, detail: `${this.backend.pkg}@${this.backend.version}` }
@@ -109,13 +228,14 @@ export class EngineSession {
       sae: e?.sae ? { path: e.saePath ?? '', architecture: e.sae.architecture, dSae: e.sae.dSae, hook: e.hook } : undefined,
       memory: { numTensors: m.numTensors, numBytes: m.numBytes },
       lastLatencyMs: this.lastLatencyMs,
-      error: this.error,
+      error,
     };
   }
 
   dispose(): void {
-    if (this.engine) disposeEngine(this.engine);
-    this.engine = undefined;
+    for (const e of this.entries.values()) if (e.engine) this.disposeEngine(e.engine);
+    this.entries.clear();
+    this.recent = undefined;
   }
 }
 
@@ -126,9 +246,4 @@ export function defaultSaePath(): string | undefined {
     if (existsSync(path.join(dir, 'cfg.json'))) return dir;
   }
   return undefined;
-}
-
-function disposeEngine(e: Engine): void {
-  e.sae?.dispose();
-  e.model.dispose();
 }

@@ -6,6 +6,7 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   type Connection,
+  type Diagnostic,
   type InitializeParams,
   type InlayHint,
   type WorkDoneProgressServerReporter,
@@ -23,14 +24,18 @@ import {
   type JobKind,
   type JobSpec,
   type SetAnalyzedParams,
+  type StatusParams,
   type TokenFeatures,
   type TokenFeaturesParams,
 } from '../../../protocol/messages';
 import { JobQueue } from '../jobs/job-queue';
 import { startWsServer, type WsServerHandle } from '../api/ws-server';
-import { EngineSession } from './engine-session';
+import { EngineSession, engineKey, type Engine, type EngineSpec } from './engine-session';
 import { DocumentAnalysis } from './document-analysis';
+import { documentDiagnostics } from './document-diagnostics';
+import { documentSettings } from './document-settings';
 import { hoverMarkdown } from './hover';
+import { parsePromptFile, wholeDocument } from './prompt-file';
 import { DEFAULT_SETTINGS, mergeSettings, type DaemonSettings } from './settings';
 
 interface DocState {
@@ -39,6 +44,13 @@ interface DocState {
   /** Serialises analyses of one document (they share its KV cache). */
   chain: Promise<void>;
   analysis?: DocumentAnalysis;
+  /** The engine this document holds a lease on (settings + its directives), and its key. */
+  engine?: Engine;
+  engineKey?: string;
+  /** Why the document's engine would not load, for its status. */
+  error?: string;
+  /** The diagnostics last published, to send only changes. */
+  published: string;
   /** Text of the last change seen, to find where the next edit starts. */
   prevText: string;
   focus?: number;
@@ -64,9 +76,10 @@ export function startLanguageServer(connection: Connection): void {
   let hasProgress = false;
   let jobs: JobQueue | undefined;
   let ws: Promise<WsServerHandle> | undefined;
-  let announced: unknown;
 
   const isAnalyzed = (doc: TextDocument) => toggled.get(doc.uri) ?? settings.languages.includes(doc.languageId);
+  /** `.jlp` documents are read as prompt files (directives, comments, `---`); others as plain text. */
+  const PROMPT_LANGUAGE = 'jumplens-prompt';
 
   connection.onInitialize((params: InitializeParams) => {
     initOptions = params.initializationOptions;
@@ -98,6 +111,7 @@ export function startLanguageServer(connection: Connection): void {
       const cfg = await connection.workspace.getConfiguration('jumplens');
       settings = mergeSettings(mergeSettings(DEFAULT_SETTINGS, initOptions), cfg);
     }
+    session.forgetFailures();
     for (const doc of documents.all()) schedule(doc, 0);
   }
 
@@ -109,7 +123,7 @@ export function startLanguageServer(connection: Connection): void {
   function stateOf(uri: string): DocState {
     let s = states.get(uri);
     if (!s) {
-      s = { chain: Promise.resolve(), prevText: '', receivedAt: performance.now() };
+      s = { chain: Promise.resolve(), prevText: '', receivedAt: performance.now(), published: '[]' };
       states.set(uri, s);
     }
     return s;
@@ -152,32 +166,46 @@ export function startLanguageServer(connection: Connection): void {
       if (!live || ac.signal.aborted) return;
       if (!isAnalyzed(live)) {
         if (st.analysis) {
-          st.analysis.dispose();
-          st.analysis = undefined;
-          void connection.sendNotification(Methods.tokenFeatures, { uri, version: live.version, recomputedFrom: 0, tokens: [], latencyMs: 0 } satisfies TokenFeaturesParams);
+          dropAnalysis(st);
+          void connection.sendNotification(Methods.tokenFeatures, emptyFeatures(uri, live.version));
         }
+        publish(uri, st, []);
         return;
       }
       // A snapshot: the live document object is updated in place by later changes.
       const doc = TextDocument.create(uri, live.languageId, live.version, live.getText());
+      const text = doc.getText();
+      const file = doc.languageId === PROMPT_LANGUAGE ? parsePromptFile(text) : undefined;
+      const ds = documentSettings(settings, file?.overrides ?? {}, uri);
+      const firstLine = doc.getText({ start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }).replace(/\r?\n$/, '').length;
+      let engine: Engine;
       try {
-        const engine = await session.get(settings);
-        if (engine !== announced) {
-          // The status bar learns the model/SAE once they are loaded.
-          announced = engine;
-          void connection.sendNotification(Methods.statusChanged, session.status());
+        engine = await leaseEngine(st, ds.engine);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (st.error !== msg) connection.console.error(`jumplens: ${uri}: ${msg}`);
+        st.error = msg;
+        publish(uri, st, documentDiagnostics(file, firstLine, { error: e }));
+        // Colours from another model or SAE would mislead: clear them until this one loads.
+        if (st.analysis) {
+          dropAnalysis(st);
+          void connection.sendNotification(Methods.tokenFeatures, emptyFeatures(uri, doc.version));
         }
-        if (st.analysis && st.analysis.engine !== engine) {
-          st.analysis.dispose();
-          st.analysis = undefined;
-        }
+        void connection.sendNotification(Methods.statusChanged, session.status(undefined, msg));
+        return;
+      }
+      if (st.analysis && st.analysis.engine !== engine) dropAnalysis(st);
+      st.error = undefined;
+      publish(uri, st, documentDiagnostics(file, firstLine, { engine }));
+      try {
         st.analysis ??= new DocumentAnalysis(engine);
         const focus = st.focus;
         const r = await st.analysis.update({
-          text: doc.getText(),
+          segments: file ? file.segments : [wholeDocument(text)],
+          bos: ds.bos,
           version: doc.version,
-          topK: settings.topK,
-          maxTokens: settings.maxTokens,
+          topK: ds.topK,
+          maxTokens: ds.maxTokens,
           focus,
           positionAt: (o) => doc.positionAt(o),
           signal: ac.signal,
@@ -190,9 +218,43 @@ export function startLanguageServer(connection: Connection): void {
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         connection.console.error(`jumplens: ${uri}: ${msg}`);
-        void connection.sendNotification(Methods.statusChanged, session.status());
+        void connection.sendNotification(Methods.statusChanged, session.status(engine, msg));
       }
     });
+  }
+
+  /** Holds the engine for `spec` on behalf of a document, releasing the one it held before. */
+  async function leaseEngine(st: DocState, spec: EngineSpec): Promise<Engine> {
+    const key = engineKey(spec);
+    if (st.engine && st.engineKey === key) return st.engine;
+    let engine: Engine | undefined;
+    try {
+      engine = await session.acquire(spec);
+    } finally {
+      // On failure too: the document no longer uses the engine it held (its analysis is dropped by the caller).
+      if (st.engine) session.release(st.engine);
+      st.engine = engine;
+      st.engineKey = engine ? key : undefined;
+    }
+    // The status bar learns the model/SAE once they are loaded.
+    void connection.sendNotification(Methods.statusChanged, session.status(engine));
+    return engine;
+  }
+
+  function dropAnalysis(st: DocState): void {
+    st.analysis?.dispose();
+    st.analysis = undefined;
+  }
+
+  function emptyFeatures(uri: string, version: number): TokenFeaturesParams {
+    return { uri, version, recomputedFrom: 0, recomputed: 0, tokens: [], latencyMs: 0 };
+  }
+
+  function publish(uri: string, st: DocState, diagnostics: Diagnostic[]): void {
+    const key = JSON.stringify(diagnostics);
+    if (key === st.published) return;
+    st.published = key;
+    void connection.sendDiagnostics({ uri, diagnostics });
   }
 
   documents.onDidOpen((e) => {
@@ -206,8 +268,14 @@ export function startLanguageServer(connection: Connection): void {
     clearTimeout(st.timer);
     st.abort?.abort();
     states.delete(e.document.uri);
-    void st.chain.then(() => st.analysis?.dispose());
+    void st.chain.then(() => {
+      dropAnalysis(st);
+      if (st.engine) session.release(st.engine);
+      st.engine = undefined;
+      publish(e.document.uri, st, []);
+    });
   });
+  documents.onDidSave(() => session.forgetFailures());
 
   async function tokenAt(uri: string, pos: { line: number; character: number }): Promise<{ t: TokenFeatures; st: DocState } | undefined> {
     const doc = documents.get(uri);
@@ -222,7 +290,7 @@ export function startLanguageServer(connection: Connection): void {
 
   connection.onHover(async (p) => {
     const hit = await tokenAt(p.textDocument.uri, p.position);
-    const e = session.current();
+    const e = hit?.st.analysis?.engine;
     if (!hit || !e) return null;
     return {
       contents: { kind: 'markdown', value: hoverMarkdown(hit.t, { store: e.store, hook: e.hook, sae: e.sae !== undefined }) },
@@ -257,12 +325,16 @@ export function startLanguageServer(connection: Connection): void {
     return { uri: p.uri, analyzed: p.analyzed };
   });
 
-  connection.onRequest(Methods.status, () => session.status());
+  connection.onRequest(Methods.status, (p?: StatusParams) => {
+    const st = p?.uri ? states.get(p.uri) : undefined;
+    return st && (st.engine || st.error) ? session.status(st.engine, st.error) : session.status();
+  });
 
   connection.onRequest(Methods.focusFeature, async (p: FocusFeatureParams): Promise<FocusFeatureResult> => {
     await flush(p.uri);
-    const last = states.get(p.uri)?.analysis?.last;
-    const store = session.current()?.store;
+    const analysis = states.get(p.uri)?.analysis;
+    const last = analysis?.last;
+    const store = analysis?.engine.store;
     const tokens = (last?.tokens ?? []).map((t) => ({ range: t.range, act: t.top.find((f) => f.id === p.feature)?.act ?? 0 }));
     const docMax = Math.max(0, ...tokens.map((t) => t.act));
     const scale = store?.maxAct[p.feature] ?? docMax;
@@ -344,13 +416,15 @@ export function startLanguageServer(connection: Connection): void {
 
 /** One-shot analysis of a text (ws `analyze`): a throwaway document state. */
 export async function analyzeText(session: EngineSession, settings: DaemonSettings, text: string, topK?: number): Promise<TokenFeatures[]> {
-  const engine = await session.get(settings);
+  const ds = documentSettings(settings, {});
+  const engine = await session.acquire(ds.engine);
   const a = new DocumentAnalysis(engine);
   try {
     const doc = TextDocument.create('untitled:ws', 'plaintext', 1, text);
-    const r = await a.update({ text, version: 1, topK: topK ?? settings.topK, maxTokens: settings.maxTokens, positionAt: (o) => doc.positionAt(o) });
+    const r = await a.update({ segments: [wholeDocument(text)], bos: ds.bos, version: 1, topK: topK ?? ds.topK, maxTokens: ds.maxTokens, positionAt: (o) => doc.positionAt(o) });
     return r?.tokens ?? [];
   } finally {
     a.dispose();
+    session.release(engine);
   }
 }

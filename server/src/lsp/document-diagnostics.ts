@@ -1,0 +1,30 @@
+// Diagnostics of an analysed document: malformed `.jlp` directives, and a model, SAE or hook that
+// would not load, placed on the directive that asked for it (or on line 1 when the setting did), so
+// any LSP client shows why a file has no colours without opening a log.
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
+import type { Engine, EnginePart } from './engine-session';
+import { EngineLoadError } from './engine-session';
+import type { LineSpan, PromptFile } from './prompt-file';
+
+const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information } as const;
+
+function diag(at: LineSpan, severity: DiagnosticSeverity, message: string): Diagnostic {
+  return { range: { start: { line: at.line, character: at.start }, end: { line: at.line, character: at.end } }, severity, message, source: 'jumplens' };
+}
+
+export function documentDiagnostics(file: PromptFile | undefined, firstLineLength: number, load: { engine?: Engine; error?: unknown }): Diagnostic[] {
+  const out = (file?.problems ?? []).map((p) => diag(p, SEVERITY[p.severity], p.message));
+  const lines = file?.directiveLines ?? {};
+  if (load.error !== undefined) {
+    const part: EnginePart | undefined = load.error instanceof EngineLoadError ? load.error.part : undefined;
+    // An SAE that does not fit a model chosen by `@model` is that line's doing when no `@sae` is given.
+    const at = part && (lines[part] ?? (part === 'sae' ? lines.model : undefined));
+    const msg = load.error instanceof Error ? load.error.message : String(load.error);
+    out.push(at ? diag(at, DiagnosticSeverity.Error, msg) : diag({ line: 0, start: 0, end: firstLineLength }, DiagnosticSeverity.Error, `${part ? `jumplens.${part}: ` : ''}${msg}`));
+  }
+  const e = load.engine;
+  if (e?.sae?.hookName && lines.hook && e.hook !== e.sae.hookName) {
+    out.push(diag(lines.hook, DiagnosticSeverity.Information, `the SAE was trained on ${e.sae.hookName}; it encodes ${e.hook} here`));
+  }
+  return out;
+}
