@@ -49,6 +49,16 @@ after(async () => {
   await s?.close();
 });
 
+/** Vertical extent of the first rendered editor line whose text starts with `prefix`. */
+async function lineBox(page: Page, prefix: string): Promise<{ top: number; bottom: number } | undefined> {
+  return (await page.evaluate(`(() => {
+    const line = Array.from(document.querySelectorAll('.editor-instance .view-line')).find((l) => (l.textContent || '').replace(/\\u00a0/g, ' ').startsWith(${JSON.stringify(prefix)}));
+    if (!line) return undefined;
+    const r = line.getBoundingClientRect();
+    return { top: r.top, bottom: r.bottom };
+  })()`)) as { top: number; bottom: number } | undefined;
+}
+
 async function statusText(page: Page): Promise<string> {
   return (await page.locator('.statusbar-item[id*="jumplens.status"]').getAttribute('aria-label').catch(() => null)) ?? '?';
 }
@@ -100,11 +110,43 @@ test('tokens get decorations whose intensities differ', { skip: missing ?? noDae
   const levels = new Set(decos.map((d) => d.bg));
   assert.ok(decos.length >= 5, `only ${decos.length} decorated tokens; status: ${await statusText(page)}\n${s!.extensionLog()}`);
   assert.ok(levels.size >= 2, `all decorations share one background: ${[...levels].join(', ')}`);
+  // Comment, directive and separator lines are not prompt text: nothing on them is coloured.
+  for (const prefix of ['# JumpLens', '@top-k', '---']) {
+    const box = await lineBox(page, prefix);
+    assert.ok(box, `line ${prefix} not rendered`);
+    const on = decos.filter((d) => d.y > box.top && d.y < box.bottom);
+    assert.equal(on.length, 0, `${on.length} decorations on the ${JSON.stringify(prefix)} line`);
+  }
+  // Both prompts are coloured.
+  for (const prefix of ['Once upon', 'The dog']) {
+    const box = (await lineBox(page, prefix))!;
+    assert.ok(decos.some((d) => d.y > box.top && d.y < box.bottom), `no decoration on the ${JSON.stringify(prefix)} prompt`);
+  }
   // The status item names the live backend, the real model and the SAE once the engine has loaded.
   const st = await statusText(page);
   assert.match(st, /stories260K/, `status: ${st}`);
   assert.match(st, /SAE \d+/, `status: ${st}`);
   await shot(page, '02-decorations');
+});
+
+test('a malformed directive is underlined as an error, and the squiggle goes when it is fixed', { skip: missing ?? noDaemon }, async () => {
+  const page = s!.page;
+  const squiggles = () => page.locator('.editor-instance .squiggly-error').count();
+  assert.equal(await squiggles(), 0, 'error squiggles before the edit');
+  // Go to the @top-k line (line 2) and make its value invalid.
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type('2');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('End');
+  await page.keyboard.type('x');
+  await page.locator('.editor-instance .squiggly-error').first().waitFor({ timeout: 30_000 });
+  await shot(page, '02b-directive-error');
+  await page.keyboard.press('Backspace');
+  const deadline = Date.now() + 30_000;
+  while ((await squiggles()) > 0 && Date.now() < deadline) await page.waitForTimeout(200);
+  assert.equal(await squiggles(), 0, 'the error squiggle stays after fixing the directive');
+  // Leave the file as it was on disk (no dirty editor for the later tests).
+  await page.keyboard.press('Control+S');
 });
 
 test('hovering a token lists its features with activations', { skip: missing ?? noDaemon }, async () => {
