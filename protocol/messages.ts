@@ -22,7 +22,7 @@ export interface Range {
 export interface FeatureActivation {
   /** Feature (latent) index in the SAE. */
   id: number;
-  /** Activation value f_i(x) at this token. */
+  /** Activation value f_i(x) at this token (to 5 significant digits, as are `rel` and `max`). */
   act: number;
   /** act / the feature's max activation (from the feature store, else the document's max); 0..1+. */
   rel?: number;

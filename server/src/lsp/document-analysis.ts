@@ -39,6 +39,8 @@ export class DocumentAnalysis {
   /** Analysed body tokens (no BOS) of the last completed analysis, in document order, and their states. */
   private spans: TokenSpan[] = [];
   private states: TokenState[] = [];
+  /** Each prompt's tokens (prompt offsets) by text, from the last update: unchanged prompts are not re-tokenised. */
+  private tokenCache = new Map<string, TokenSpan[]>();
   last?: AnalysisResult;
 
   constructor(readonly engine: Engine) {}
@@ -50,7 +52,14 @@ export class DocumentAnalysis {
       this.disposePrompts();
       this.topK = inp.topK;
     }
-    const toks = inp.segments.map((seg) => tokenise(this.engine, seg, inp.bos));
+    const cache = new Map<string, TokenSpan[]>();
+    const toks = inp.segments.map((seg) => {
+      const key = `${inp.bos ? 1 : 0}${seg.text}`;
+      const raw = cache.get(key) ?? this.tokenCache.get(key) ?? this.engine.model.tokenizer.encode(seg.text, { bos: inp.bos });
+      cache.set(key, raw);
+      return toDocument(this.engine, seg, raw);
+    });
+    this.tokenCache = cache;
     if (toks.length === 0) return this.finish(inp, [], [], 0, 0, undefined);
 
     const focus = inp.focus ?? this.lastFocus ?? 0;
@@ -165,7 +174,7 @@ export class DocumentAnalysis {
       const top: FeatureActivation[] = st.top.map((f) => {
         const sc = scale(f.id);
         const label = this.engine.store?.label(f.id);
-        return { id: f.id, act: f.act, rel: sc > 0 ? f.act / sc : 0, ...(label ? { label } : {}) };
+        return { id: f.id, act: round(f.act), rel: sc > 0 ? round(f.act / sc) : 0, ...(label ? { label } : {}) };
       });
       return {
         range: { start: positionAt(s.start), end: positionAt(s.end) },
@@ -200,10 +209,17 @@ export class DocumentAnalysis {
   }
 }
 
-/** Tokenises one prompt and moves its spans into document offsets; BOS sits at the prompt's start. */
-function tokenise(engine: Engine, seg: PromptSegment, bos: boolean): Tokenised {
+/**
+ * Activations to 5 significant digits: the hover shows 3 decimals, and full doubles made a
+ * 950-token file's tokenFeatures 440 kB per keystroke.
+ */
+function round(x: number): number {
+  return Number(x.toPrecision(5));
+}
+
+/** Moves one prompt's token spans into document offsets; BOS sits at the prompt's start. */
+function toDocument(engine: Engine, seg: PromptSegment, raw: TokenSpan[]): Tokenised {
   const tok = engine.model.tokenizer;
-  const raw = tok.encode(seg.text, { bos });
   const hasBos = raw.length > 0 && tok.bosId !== undefined && raw[0].id === tok.bosId && raw[0].end === 0;
   const spans = raw.map((s) => {
     const [start, end] = seg.toDoc(s.start, s.end);
