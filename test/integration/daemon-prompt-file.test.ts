@@ -141,6 +141,18 @@ test('@top-k and @hook apply to their file only; the hover names the hook, a not
   assert.match(ds[0].message, /trained on blocks\.2\.hook_resid_post; it encodes blocks\.1\.hook_resid_post/);
   const st = (await d.conn.sendRequest('jumplens/status', { uri })) as StatusResult;
   assert.equal(st.sae?.hook, 'blocks.1.hook_resid_post');
+
+  // Directive help: a hover on a directive says what it resolved to; completion offers names and hooks.
+  const hd = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 2 } })) as { contents: { value: string } };
+  assert.match(hd.contents.value, /\*\*@hook\*\*/);
+  assert.match(hd.contents.value, /Encoding `blocks\.1\.hook_resid_post`/);
+  const names = (await d.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 0, character: 2 } })) as { label: string }[];
+  assert.ok(names.some((c) => c.label === '@top-k') && names.some((c) => c.label === '@sae'), JSON.stringify(names.map((c) => c.label)));
+  const hooks = (await d.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: '@hook '.length } })) as { label: string }[];
+  assert.ok(hooks.some((c) => c.label === 'blocks.4.hook_resid_post'), JSON.stringify(hooks.map((c) => c.label).slice(0, 8)));
+  // Nothing is offered in prompt text.
+  const none = (await d.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 2, character: 4 } })) as unknown[];
+  assert.deepEqual(none, []);
 });
 
 test('an edit in one prompt recomputes that prompt only, and equals a fresh analysis', async () => {
@@ -195,6 +207,9 @@ test('@model/@sae relative to the file; a failing directive is a diagnostic on i
   assert.ok(tf.tokens.length >= 5, `${tf.tokens.length} tokens`);
   assert.ok(tf.tokens.every((t) => t.range.start.line === 3));
   await diagnostics(uri, (x) => x.length === 0);
+  const hs = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 1 } })) as { contents: { value: string } };
+  assert.ok(hs.contents.value.includes(path.join(tmp.dir, 'sae16')), hs.contents.value);
+  assert.match(hs.contents.value, /jumprelu, d_sae 32, trained on `blocks\.1\.hook_resid_post`/);
   const st2 = (await d.conn.sendRequest('jumplens/status', { uri })) as StatusResult;
   assert.equal(st2.model?.dModel, 16);
   assert.equal(st2.sae?.dSae, 32);

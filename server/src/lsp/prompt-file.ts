@@ -63,6 +63,12 @@ export function lineKind(line: string): LineKind {
   return 'prompt';
 }
 
+/** The directive a line holds, if any: its name and its value (trimmed). */
+export function directiveOf(line: string): { name: DirectiveName; value: string } | undefined {
+  const m = DIRECTIVE.exec(line);
+  return m ? { name: m[1] as DirectiveName, value: m[2] } : undefined;
+}
+
 interface Line {
   text: string;
   /** Document offset of the line's first character. */
@@ -183,13 +189,12 @@ export function parsePromptFile(text: string): PromptFile {
     if (kind === 'separator') return flush();
     if (kind === 'comment') return;
     if (kind === 'directive') {
-      const m = DIRECTIVE.exec(l.text)!;
-      const name = m[1] as DirectiveName;
-      const valueAt = m[2] === '' ? l.text.length : l.text.indexOf(m[2], name.length + 1);
+      const { name, value } = directiveOf(l.text)!;
       const span = { line: i, start: 0, end: l.text.length };
-      const r = parseDirective(name, m[2]);
+      const r = parseDirective(name, value);
       if (!r.ok) {
-        problems.push({ line: i, start: m[2] === '' ? 0 : valueAt, end: l.text.length, severity: 'error', message: `${r.why}; the directive is ignored` });
+        const start = value === '' ? 0 : l.text.indexOf(value, name.length + 1);
+        problems.push({ line: i, start, end: l.text.length, severity: 'error', message: `${r.why}; the directive is ignored` });
         return;
       }
       const prev = directiveLines[name];

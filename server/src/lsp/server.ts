@@ -34,6 +34,7 @@ import { EngineSession, engineKey, type Engine, type EngineSpec } from './engine
 import { DocumentAnalysis } from './document-analysis';
 import { documentDiagnostics } from './document-diagnostics';
 import { documentSettings } from './document-settings';
+import { directiveCompletions, directiveHover } from './directive-help';
 import { hoverMarkdown } from './hover';
 import { parsePromptFile, wholeDocument } from './prompt-file';
 import { DEFAULT_SETTINGS, mergeSettings, type DaemonSettings } from './settings';
@@ -80,6 +81,8 @@ export function startLanguageServer(connection: Connection): void {
   const isAnalyzed = (doc: TextDocument) => toggled.get(doc.uri) ?? settings.languages.includes(doc.languageId);
   /** `.jlp` documents are read as prompt files (directives, comments, `---`); others as plain text. */
   const PROMPT_LANGUAGE = 'jumplens-prompt';
+  /** The text of line `line` of `doc`, without its line break. */
+  const lineText = (doc: TextDocument, line: number) => doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
 
   connection.onInitialize((params: InitializeParams) => {
     initOptions = params.initializationOptions;
@@ -96,6 +99,7 @@ export function startLanguageServer(connection: Connection): void {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
         inlayHintProvider: true,
+        completionProvider: { triggerCharacters: ['@'] },
         executeCommandProvider: { commands: Object.values(Commands) },
       },
       serverInfo: { name: 'jumplens', version: '0.1.0' },
@@ -177,7 +181,7 @@ export function startLanguageServer(connection: Connection): void {
       const text = doc.getText();
       const file = doc.languageId === PROMPT_LANGUAGE ? parsePromptFile(text) : undefined;
       const ds = documentSettings(settings, file?.overrides ?? {}, uri);
-      const firstLine = doc.getText({ start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }).replace(/\r?\n$/, '').length;
+      const firstLine = lineText(doc, 0).length;
       let engine: Engine;
       try {
         engine = await leaseEngine(st, ds.engine);
@@ -288,7 +292,23 @@ export function startLanguageServer(connection: Connection): void {
     return i >= 0 ? { t: last.tokens[i], st } : undefined;
   }
 
+  connection.onCompletion((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (!doc || doc.languageId !== PROMPT_LANGUAGE) return [];
+    return directiveCompletions(lineText(doc, p.position.line), p.position, states.get(doc.uri)?.engine?.model.hookNames() ?? []);
+  });
+
   connection.onHover(async (p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (doc?.languageId === PROMPT_LANGUAGE) {
+      const line = lineText(doc, p.position.line);
+      if (line.startsWith('@')) {
+        await flush(doc.uri);
+        const ds = documentSettings(settings, parsePromptFile(doc.getText()).overrides, doc.uri);
+        const md = directiveHover(line, ds, states.get(doc.uri)?.engine);
+        if (md) return { contents: { kind: 'markdown', value: md } };
+      }
+    }
     const hit = await tokenAt(p.textDocument.uri, p.position);
     const e = hit?.st.analysis?.engine;
     if (!hit || !e) return null;
