@@ -1,5 +1,6 @@
-// The language server: wires documents, settings, hovers, inlay hints, the tokenFeatures stream,
-// jobs (executeCommand + $/progress) and the ws endpoint onto one LSP connection.
+// The language server: wires documents (each with its engine, analysis and diagnostics), settings,
+// hovers, inlay hints, directive completion, the tokenFeatures stream, jobs (job-commands.ts) and
+// the ws endpoint onto one LSP connection.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -9,20 +10,14 @@ import {
   type Diagnostic,
   type InitializeParams,
   type InlayHint,
-  type WorkDoneProgressServerReporter,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   Commands,
   Methods,
-  validateJobSpec,
   type ApiEndpointResult,
   type FocusFeatureParams,
-  type JobCommandResult,
   type FocusFeatureResult,
-  type JobEvent,
-  type JobKind,
-  type JobSpec,
   type SetAnalyzedParams,
   type StatusParams,
   type TokenFeatures,
@@ -36,6 +31,7 @@ import { documentDiagnostics } from './document-diagnostics';
 import { documentSettings } from './document-settings';
 import { directiveCompletions, directiveHover } from './directive-help';
 import { hoverMarkdown } from './hover';
+import { registerJobCommands } from './job-commands';
 import { parsePromptFile, wholeDocument } from './prompt-file';
 import { DEFAULT_SETTINGS, mergeSettings, type DaemonSettings } from './settings';
 
@@ -58,13 +54,6 @@ interface DocState {
   receivedAt: number;
 }
 
-const JOB_COMMANDS: Record<string, JobKind> = {
-  [Commands.train]: 'train',
-  [Commands.finetune]: 'finetune',
-  [Commands.sweepThreshold]: 'sweepThreshold',
-  [Commands.evaluate]: 'eval',
-  [Commands.buildFeatureStore]: 'featureStore',
-};
 
 export function startLanguageServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -369,55 +358,7 @@ export function startLanguageServer(connection: Connection): void {
     return { url: h.url, token: h.token };
   });
 
-  connection.onExecuteCommand(async (p): Promise<JobCommandResult> => {
-    if (!jobs) throw new Error('daemon not initialised');
-    const arg = (p.arguments?.[0] ?? {}) as Record<string, unknown>;
-    if (p.command === Commands.cancel || p.command === Commands.resume) {
-      if (typeof arg.jobId !== 'string') throw new Error(`${p.command} needs { jobId }`);
-      const job = p.command === Commands.cancel ? jobs.cancel(arg.jobId) : jobs.resume(arg.jobId);
-      if (p.command === Commands.resume) void reportProgress(job.id);
-      return { jobId: job.id, state: job.state };
-    }
-    const kind = JOB_COMMANDS[p.command];
-    if (!kind) throw new Error(`unknown command ${p.command}`);
-    const spec = { ...(arg as Partial<JobSpec>), kind };
-    const bad = validateJobSpec(spec);
-    if (bad) throw new Error(`${p.command}: ${bad}`);
-    const job = jobs.start(spec);
-    void reportProgress(job.id);
-    return { jobId: job.id };
-  });
-
-  /** Mirrors a job's life as a server-initiated work-done progress; cancelling it cancels the job. */
-  async function reportProgress(jobId: string): Promise<void> {
-    if (!hasProgress || !jobs) return;
-    const q = jobs;
-    let progress: WorkDoneProgressServerReporter;
-    try {
-      progress = await connection.window.createWorkDoneProgress();
-    } catch {
-      return;
-    }
-    const job = q.get(jobId)!;
-    progress.begin(`JumpLens ${job.spec.kind}`, 0, job.state, true);
-    progress.token.onCancellationRequested(() => q.cancel(jobId));
-    const on = (ev: JobEvent) => {
-      if (ev.type === 'progress' && ev.jobId === jobId) {
-        const pct = ev.progress.total > 0 ? Math.min(100, Math.round((100 * ev.progress.step) / ev.progress.total)) : undefined;
-        progress.report(pct ?? 0, ev.progress.message ?? `${ev.progress.step}/${ev.progress.total}`);
-      } else if (ev.type === 'state' && ev.job.id === jobId) {
-        if (['done', 'failed', 'cancelled', 'interrupted'].includes(ev.job.state)) {
-          q.off('event', on);
-          progress.done();
-        } else progress.report(ev.job.state);
-      }
-    };
-    q.on('event', on);
-    if (['done', 'failed', 'cancelled'].includes(q.get(jobId)!.state)) {
-      q.off('event', on);
-      progress.done();
-    }
-  }
+  registerJobCommands(connection, () => jobs, () => hasProgress);
 
   connection.onShutdown(async () => {
     for (const st of states.values()) {
