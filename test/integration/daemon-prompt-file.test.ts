@@ -32,7 +32,9 @@ before(async () => {
   const small = randomSae('jumprelu', 16, 32, 3, { metadata: { hook_name: 'blocks.1.hook_resid_post', model_name: 'tiny-gpt2' } });
   await saveSae(path.join(tmp.dir, 'sae16'), small);
   small.dispose();
-  d = await startDaemon({ sae, debounceMs: 0, runsDir: path.join(tmp.dir, 'runs') }, tmp.dir);
+  // jumplens.saes: an SAE for one hook (d_sae 128, told apart from the settings SAE's 256 by its width).
+  const layer3 = await writeRandomSae(path.join(tmp.dir, 'sae-layer3'), 128);
+  d = await startDaemon({ sae, saes: { 'blocks.3.hook_resid_post': layer3, 'blocks.0.hook_resid_post': 42 }, debounceMs: 0, runsDir: path.join(tmp.dir, 'runs') }, tmp.dir);
 });
 after(async () => {
   await d?.close();
@@ -153,6 +155,18 @@ test('@top-k and @hook apply to their file only; the hover names the hook, a not
   // Nothing is offered in prompt text.
   const none = (await d.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 2, character: 4 } })) as unknown[];
   assert.deepEqual(none, []);
+});
+
+test('@hook picks the SAE jumplens.saes names for that hook; @sae still wins', async () => {
+  const status = (uri: string) => d.conn.sendRequest('jumplens/status', { uri }) as Promise<StatusResult>;
+  const l3 = open('layer3.jlp', ['@hook blocks.3.hook_resid_post', P1].join('\n'));
+  const own = open('layer3-own.jlp', ['@hook blocks.3.hook_resid_post', '@sae ./sae', P1].join('\n'));
+  await Promise.all([features(l3), features(own)]);
+  const [a, b] = await Promise.all([status(l3), status(own)]);
+  assert.equal(a.sae?.dSae, 128);
+  assert.equal(a.sae?.path, path.join(tmp.dir, 'sae-layer3'));
+  assert.equal(b.sae?.dSae, 256);
+  assert.equal(b.sae?.hook, 'blocks.3.hook_resid_post');
 });
 
 test('an edit in one prompt recomputes that prompt only, and equals a fresh analysis', async () => {

@@ -3,8 +3,9 @@
 export interface DaemonSettings {
   /** Model path or name, resolved against the models folder. */
   model: string;
-  /** SAE folder (or .npz); unset = the bundled assets/default-sae. (`saes`, one per hook, is read but only `sae` is used yet.) */
+  /** SAE folder (or .npz); unset = the bundled assets/default-sae. */
   sae?: string;
+  /** SAE folder per hook name; used for documents analysed at that hook (settings or `@hook`), over `sae`. */
   saes?: Record<string, string>;
   /** Hook to encode; defaults to the SAE's own hook name. */
   hook?: string;
@@ -33,7 +34,9 @@ export function mergeSettings(base: DaemonSettings, raw: unknown): DaemonSetting
   const s: DaemonSettings = { ...base, inlayHints: { ...base.inlayHints } };
   if (typeof o.model === 'string' && o.model) s.model = o.model;
   if (typeof o.sae === 'string') s.sae = o.sae || undefined;
-  if (o.saes && typeof o.saes === 'object') s.saes = o.saes as Record<string, string>;
+  if (o.saes && typeof o.saes === 'object' && !Array.isArray(o.saes)) {
+    s.saes = Object.fromEntries(Object.entries(o.saes).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+  }
   if (typeof o.hook === 'string') s.hook = o.hook || undefined;
   if (Number.isInteger(o.topK) && (o.topK as number) > 0) s.topK = Math.min(100, o.topK as number);
   if (Array.isArray(o.languages)) s.languages = o.languages.filter((x): x is string => typeof x === 'string');
