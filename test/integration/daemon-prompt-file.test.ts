@@ -125,6 +125,12 @@ test('comments, directives and --- lines get no tokens; each prompt is encoded o
   assert.equal(await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 3 } }), null);
   const h = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: second[2].range.start })) as { range: unknown } | null;
   assert.deepEqual(h?.range, second[2].range);
+
+  // Commenting everything out leaves no tokens (and no stale hovers).
+  const v = change(uri, text.split('\n').map((l) => (l.startsWith('#') || l.startsWith('@') || l === '---' || l === '' ? l : `# ${l}`)).join('\n'));
+  const none = await features(uri, v);
+  assert.deepEqual(none.tokens, []);
+  assert.equal(await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 6, character: 5 } }), null);
 });
 
 test('@top-k and @hook apply to their file only; the hover names the hook, a note says the SAE was trained elsewhere', async () => {

@@ -60,7 +60,11 @@ export class DocumentAnalysis {
       return toDocument(this.engine, seg, raw);
     });
     this.tokenCache = cache;
-    if (toks.length === 0) return this.finish(inp, [], [], 0, 0, undefined);
+    if (toks.length === 0) {
+      // Nothing but comments and directives: no caches worth keeping.
+      this.disposePrompts();
+      return this.finish(inp, [], [], 0, 0, undefined);
+    }
 
     const focus = inp.focus ?? this.lastFocus ?? 0;
     this.lastFocus = focus;
@@ -76,7 +80,7 @@ export class DocumentAnalysis {
       focusPrompt: fp,
       focusToken: ft < 0 ? fb.length - 1 : ft,
       perPrompt,
-      total: Math.max(perPrompt, inp.maxTokens),
+      total: inp.maxTokens,
       previous: this.plan?.window,
     });
     this.plan = plan;
