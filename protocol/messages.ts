@@ -52,6 +52,11 @@ export interface TokenFeatures {
 export const Methods = {
   /** daemon -> client notification: the features of every token of an analysed document, after each (debounced) change. */
   tokenFeatures: 'jumplens/tokenFeatures',
+  /**
+   * client -> daemon notification (VisibleRangesParams): what an editor shows of a document. A document
+   * too long to analyse whole is re-analysed around the view when the view leaves the analysed part.
+   */
+  visibleRanges: 'jumplens/visibleRanges',
   /** client -> daemon request: turn analysis of a document on or off ("JumpLens: Analyze This Document"). */
   setAnalyzed: 'jumplens/setAnalyzed',
   /** client -> daemon request (StatusParams): backend, model, SAE, tensor memory and last latency, for the status bar and tests. */
@@ -98,6 +103,12 @@ export interface TokenFeaturesParams {
   partial?: { range: Range; reason: string };
   /** Milliseconds from receiving the change to sending this notification. */
   latencyMs: number;
+}
+
+export interface VisibleRangesParams {
+  uri: string;
+  /** The ranges the editor shows, in document order (folded regions split them). */
+  ranges: Range[];
 }
 
 export interface SetAnalyzedParams {

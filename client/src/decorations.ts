@@ -2,7 +2,7 @@
 // level has its own CSS class and colour in the DOM. "Focus Feature" swaps the per-token strongest
 // feature for one feature's activations across the document.
 import * as vscode from 'vscode';
-import type { FocusFeatureResult, TokenFeatures, TokenFeaturesParams } from '../../protocol/messages';
+import type { FocusFeatureResult, Range, TokenFeatures, TokenFeaturesParams } from '../../protocol/messages';
 import { LEVELS, alphaOf, compactLabel, groupByLevel, levelOf, tokenLevel } from './intensity';
 
 function toRange(r: TokenFeatures['range']): vscode.Range {
@@ -48,6 +48,11 @@ export class TokenDecorations implements vscode.Disposable {
 
   tokensAt(uri: string): TokenFeatures[] | undefined {
     return this.byUri.get(uri)?.tokens;
+  }
+
+  /** The analysed range of a document the daemon analysed in part (undefined: all of it, or nothing yet). */
+  partialRange(uri: string): Range | undefined {
+    return this.byUri.get(uri)?.partial?.range;
   }
 
   setFocus(uri: string, f: FocusFeatureResult | undefined): void {

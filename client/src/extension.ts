@@ -15,6 +15,7 @@ import {
   type StatusParams,
   type StatusResult,
   type TokenFeaturesParams,
+  type VisibleRangesParams,
 } from '../../protocol/messages';
 import { bundledSae, createDaemonClient } from './daemon';
 import { openDashboard } from './panels/dashboard-panel';
@@ -22,6 +23,7 @@ import { FeatureBrowserViewProvider } from './panels/feature-browser-view';
 import { TokenDecorations } from './decorations';
 import { JobRunner } from './jobs';
 import { StatusBar } from './status-bar';
+import { viewLeavesAnalysed } from './view-coverage';
 
 let client: LanguageClient | undefined;
 let runtime = '';
@@ -63,6 +65,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   };
 
+  // A document analysed in part follows the view: tell the daemon when the view leaves the analysed
+  // part. Once per (analysed part, view), so a view the daemon cannot cover is not asked for again.
+  const viewAsked = new Map<string, string>();
+  const viewTimers = new Map<string, NodeJS.Timeout>();
+  const sendView = (editor: vscode.TextEditor) => {
+    const uri = editor.document.uri.toString();
+    const ranges = editor.visibleRanges.map((r) => ({ start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } }));
+    const analysed = decorations.partialRange(uri);
+    if (!client || client.state !== State.Running || !viewLeavesAnalysed(analysed, ranges)) return;
+    const key = JSON.stringify([analysed, ranges]);
+    if (viewAsked.get(uri) === key) return;
+    viewAsked.set(uri, key);
+    void client.sendNotification(Methods.visibleRanges, { uri, ranges } satisfies VisibleRangesParams);
+  };
+  const viewChanged = (editor: vscode.TextEditor) => {
+    const uri = editor.document.uri.toString();
+    clearTimeout(viewTimers.get(uri));
+    viewTimers.set(uri, setTimeout(() => sendView(editor), 150));
+  };
+
   const start = async () => {
     status.set(undefined, true);
     const d = createDaemonClient(context, output, (uri) => decorations.tokensAt(uri), (t) => browser.hoveredToken(t));
@@ -72,6 +94,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     client.onNotification(Methods.tokenFeatures, (p: TokenFeaturesParams) => {
       decorations.update(p);
       status.latency(p.latencyMs);
+      if (p.partial) for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === p.uri) sendView(e);
       if (p.uri === vscode.window.activeTextEditor?.document.uri.toString()) void refreshStatus();
     });
     client.onNotification(Methods.statusChanged, () => void refreshStatus());
@@ -256,7 +279,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.window.onDidChangeVisibleTextEditors(() => decorations.renderAll()),
     vscode.window.onDidChangeActiveTextEditor(() => void refreshStatus()),
-    vscode.workspace.onDidCloseTextDocument((d) => decorations.forget(d.uri.toString())),
+    vscode.window.onDidChangeTextEditorVisibleRanges((e) => viewChanged(e.textEditor)),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      decorations.forget(d.uri.toString());
+      viewAsked.delete(d.uri.toString());
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('jumplens.decorations')) {
         decorations.enabled = vscode.workspace.getConfiguration('jumplens.decorations').get<boolean>('enabled', true);

@@ -27,6 +27,9 @@ const PROMPT = [
   '',
 ].join('\n');
 
+// One prompt of ~2,400 tokens: more than stories260K's 512-position context, so it is analysed in part.
+const LONG = Array.from({ length: 200 }, (_, i) => `Line ${i + 1}: Lily and Tom played with the ball in the sun.`).join('\n');
+
 let s: Session | undefined;
 
 before(async () => {
@@ -35,7 +38,7 @@ before(async () => {
   const vsix = packageExtension(out);
   s = await startSession({
     vsix,
-    files: { 'story.jlp': PROMPT },
+    files: { 'story.jlp': PROMPT, 'long.jlp': LONG },
     settings: {
       'jumplens.model': path.join(SHARED_MODELS, 'stories260K.bin'),
       'jumplens.jobs.corpus': path.join(SHARED_DATA, 'tinystories-train-first1000.json'),
@@ -215,4 +218,28 @@ test('Build Feature Store from the palette shows a progress notification that co
   assert.equal(stores.length, 1, `no feature store under ${runs}\n${s!.extensionLog()}`);
   assert.ok(readdirSync(path.join(runs, stores[0], 'features')).length > 0, 'the feature store folder is empty');
   await shot(page, '06-job-done');
+});
+
+test('a long prompt file is analysed around the view: scrolling to its end colours the end', { skip: missing ?? noDaemon }, async () => {
+  const page = s!.page;
+  await openFile(page, 'long.jlp').catch(async (e) => {
+    await shot(page, '07-open-failed');
+    throw e;
+  });
+  const lineShown = (n: number) => page.locator('.editor-instance .view-line', { hasText: `Line ${n}:` }).first();
+  await lineShown(1).waitFor({ timeout: 30_000 });
+  const deadline = Date.now() + 60_000;
+  while ((await decorated(page)).length < 5 && Date.now() < deadline) await page.waitForTimeout(300);
+  assert.ok((await decorated(page)).length >= 5, `the top of long.jlp is not coloured\n${s!.extensionLog()}`);
+  // Jump to the end: the text shown there was outside the analysed part until the view moved.
+  await page.locator('.editor-instance .view-line').first().click();
+  await page.keyboard.press('Control+End');
+  await lineShown(200).waitFor({ timeout: 30_000 });
+  const box = (await lineBox(page, 'Line 195:'))!;
+  const onLine = async () => (await decorated(page)).filter((d) => d.y > box.top && d.y < box.bottom).length;
+  const until = Date.now() + 60_000;
+  while ((await onLine()) === 0 && Date.now() < until) await page.waitForTimeout(300);
+  if ((await onLine()) === 0) await shot(page, '07-long-file-failed');
+  assert.ok((await onLine()) > 0, `no decorations on line 195 after scrolling to the end\n${s!.extensionLog().split('\n').filter((l) => /jumplens|JumpLens|visible|error/i.test(l)).slice(-60).join('\n')}`);
+  await shot(page, '07-long-file-end');
 });

@@ -103,7 +103,7 @@ test('edits recompute only the changed tail, with the same features a fresh anal
   for (let i = 0; i < f1.tokens.length; i++) assertSameFeatures(v3.tokens[i], f1.tokens[i], `token ${i}`);
 });
 
-test('documents of other languages are not analysed until turned on; too-long documents are windowed', async () => {
+test('documents of other languages are not analysed until turned on; too-long documents run in context-sized chunks within the budget', async () => {
   const uri = 'file:///notes.md';
   open(uri, 'The cat sat.', 'markdown');
   const hover = await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 1 } });
@@ -113,14 +113,16 @@ test('documents of other languages are not analysed until turned on; too-long do
   const tf = await features(uri, 1);
   assert.ok(tf.tokens.length >= 3);
 
-  // stories260K's context is 512 positions: a longer document is analysed in a window, and says so.
-  const long = 'Lily and Tom played with the ball in the sun. '.repeat(60);
+  // stories260K's context is 512 positions: a longer prompt runs in chunks of 511 tokens each from
+  // BOS, as many as jumplens.maxTokens (1024) allows, and says so.
+  const long = 'Lily and Tom played with the ball in the sun. '.repeat(120);
   const luri = 'file:///long.jlp';
   open(luri, long);
   const lt = await features(luri, 1);
   assert.ok(lt.partial, 'a too-long document is marked partial');
   assert.match(lt.partial!.reason, /limit/);
-  assert.ok(lt.tokens.length <= 512 && lt.tokens.length > 400);
+  assert.match(lt.partial!.reason, /chunks 1\.\.2 of \d+ of prompt 1/);
+  assert.equal(lt.tokens.length, 2 * 511);
 });
 
 test('status, statusChanged and the ws endpoint handed to the extension', async () => {
@@ -142,4 +144,36 @@ test('status, statusChanged and the ws endpoint handed to the extension', async 
   ws.close();
   assert.equal(reply.ok, true);
   assert.equal(reply.result.model.name, 'stories260K');
+});
+
+test('a document analysed in part follows the view: jumplens/visibleRanges outside the analysed part re-centres it', async () => {
+  const text = 'Lily and Tom played with the ball in the sun.\n'.repeat(200);
+  const uri = 'file:///long-view.txt';
+  open(uri, text, 'plaintext');
+  await d.conn.sendRequest('jumplens/setAnalyzed', { uri, analyzed: true });
+  const first = await features(uri, 1);
+  assert.ok(first.partial, 'a 200-line document is analysed in part');
+  assert.ok(first.tokens[first.tokens.length - 1].range.end.line < 100, `opened at the top, the analysed part is at the top: ${JSON.stringify(first.partial)}`);
+  const count = () => d.notes.filter((n) => n.method === 'jumplens/tokenFeatures' && n.params.uri === uri).length;
+  const n0 = count();
+  // Inside the analysed part: nothing to do.
+  void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [{ start: { line: 2, character: 0 }, end: { line: 20, character: 0 } }] });
+  const view = { start: { line: 170, character: 0 }, end: { line: 190, character: 0 } };
+  void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [view] });
+  const moved: TokenFeaturesParams = await d.waitFor('jumplens/tokenFeatures', (p: TokenFeaturesParams) => p.uri === uri && p.partial !== undefined && p.partial.range.start.line > 100);
+  assert.equal(count(), n0 + 1, 'one re-analysis for the two views');
+  assert.equal(moved.version, 1);
+  assert.ok(moved.partial!.range.start.line <= view.start.line && moved.partial!.range.end.line >= view.end.line, `analysed ${JSON.stringify(moved.partial!.range)}`);
+  // Line 180 is analysed: every token of its sentence is there.
+  assert.equal(moved.tokens.filter((t) => t.range.start.line === 180).map((t) => t.text).join(''), 'Lily and Tom played with the ball in the sun.\n');
+  // The same view again changes nothing.
+  void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [view] });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(count(), n0 + 1);
+  // Back at the top, the features are the ones first computed: chunks sit at fixed places, so a
+  // token's features do not depend on where the view has been.
+  void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [{ start: { line: 0, character: 0 }, end: { line: 20, character: 0 } }] });
+  const back: TokenFeaturesParams = await d.waitFor('jumplens/tokenFeatures', (p: TokenFeaturesParams) => p.uri === uri && p !== moved && p.partial !== undefined && p.partial.range.start.line === 0);
+  assert.equal(back.tokens.length, first.tokens.length);
+  back.tokens.forEach((t, i) => assertSameFeatures(t, first.tokens[i], `token ${i}`));
 });

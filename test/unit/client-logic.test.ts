@@ -5,6 +5,7 @@ import type { StatusResult, TokenFeatures } from '../../protocol/messages';
 import { LEVELS, groupByLevel, tokenLevel } from '../../client/src/intensity';
 import { withDefaultSae } from '../../client/src/settings-defaults';
 import { summarize } from '../../client/src/status-text';
+import { viewLeavesAnalysed } from '../../client/src/view-coverage';
 
 function tok(line: number, from: number, to: number, rel: number, top: TokenFeatures['top'] = []): TokenFeatures {
   return { range: { start: { line, character: from }, end: { line, character: to } }, id: 1, text: 'x', max: rel, rel, l0: top.length, top };
@@ -56,4 +57,18 @@ test('an empty SAE setting becomes the bundled default; a chosen SAE and non-obj
   assert.deepEqual(withDefaultSae({ sae: '' }, undefined), { sae: '' }, 'no bundled SAE: leave the setting alone');
   assert.equal(withDefaultSae(null, '/d'), null);
   assert.equal(withDefaultSae('x', '/d'), 'x');
+});
+
+test('viewLeavesAnalysed: a view outside the analysed part of a long document asks for re-analysis', () => {
+  const r = (l0: number, c0: number, l1: number, c1: number) => ({ start: { line: l0, character: c0 }, end: { line: l1, character: c1 } });
+  const analysed = r(10, 4, 50, 7);
+  assert.equal(viewLeavesAnalysed(undefined, [r(0, 0, 900, 0)]), false, 'whole document analysed');
+  assert.equal(viewLeavesAnalysed(analysed, []), false);
+  assert.equal(viewLeavesAnalysed(analysed, [r(12, 0, 40, 0)]), false, 'inside');
+  assert.equal(viewLeavesAnalysed(analysed, [r(12, 0, 50, 3)]), false, 'the last visible line is analysed up to its middle');
+  assert.equal(viewLeavesAnalysed(analysed, [r(9, 0, 30, 0)]), true, 'starts above');
+  assert.equal(viewLeavesAnalysed(analysed, [r(10, 0, 30, 0)]), true, 'starts on the first line but before the analysed part');
+  assert.equal(viewLeavesAnalysed(analysed, [r(30, 0, 51, 0)]), true, 'ends below');
+  // Folded regions split the view; only its extent counts.
+  assert.equal(viewLeavesAnalysed(analysed, [r(12, 0, 20, 0), r(60, 0, 70, 0)]), true);
 });

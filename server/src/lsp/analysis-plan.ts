@@ -1,62 +1,51 @@
-// Which prompts of a document get analysed, and which window of an over-long prompt. A document may
-// hold more tokens than `jumplens.maxTokens`, and one prompt more than the model's context: the
-// daemon analyses the prompt being edited (a window around the edit when it is too long) and then
-// whole neighbouring prompts, nearest first, while the token budget lasts. The result is always a
-// contiguous run of prompts, so "analysed from here to there" is one range.
+// Which parts of a document get analysed. A prompt longer than the model's context is cut into
+// chunks of at most a context's worth of tokens, at fixed places from its start, each run from BOS:
+// a token's features then depend on the text alone, not on where the user is looking. A document
+// may hold more tokens than `jumplens.maxTokens`: the daemon analyses the unit (prompt or chunk) at
+// the edit or view, then whole neighbouring units, nearest first, while the budget lasts. The result
+// is always a contiguous run of units, so "analysed from here to there" is one range.
+
+/** Body-token ranges [start, end) of the chunks of a prompt of `length` tokens, at most `perChunk` each. */
+export function chunkBounds(length: number, perChunk: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = 0; s < length; s += perChunk) out.push([s, Math.min(length, s + perChunk)]);
+  return out;
+}
 
 export interface PlanInput {
-  /** Body tokens (without BOS) of each prompt. */
+  /** Body tokens (without BOS) of each unit, in document order. */
   lengths: number[];
-  /** Positions a prompt's BOS takes (0 or 1). */
+  /** Positions a unit's BOS takes (0 or 1). */
   bos: number;
-  /** Index of the prompt being edited, and of the body token at the edit. */
-  focusPrompt: number;
-  focusToken: number;
-  /** Most positions one model call may hold (BOS included): min(maxTokens, context length). */
-  perPrompt: number;
+  /** The unit at the edit or view. */
+  focus: number;
+  /** Units to cover before any other (those the editor shows), when known; they include `focus`. */
+  want?: [number, number];
   /** Most positions analysed in the whole document (BOS included). */
   total: number;
-  /** The previous window of the focus prompt; kept while the edit stays inside it, so its cache stays useful. */
-  previous?: { prompt: number; start: number };
 }
 
-export interface Plan {
-  /** Prompts [first, last] are analysed. */
-  first: number;
-  last: number;
-  /** Body tokens [start, start + count) of the focus prompt; the whole prompt unless it is too long. */
-  window: { prompt: number; start: number; count: number };
-}
-
-export function planAnalysis(inp: PlanInput): Plan {
-  const { lengths, bos, focusPrompt: f } = inp;
-  const perBody = Math.max(1, inp.perPrompt - bos);
-  const len = lengths[f];
-  let start = 0;
-  let count = len;
-  if (len > perBody) {
-    count = perBody;
-    const prev = inp.previous;
-    const keep = prev && prev.prompt === f && inp.focusToken >= prev.start && inp.focusToken < prev.start + perBody;
-    start = keep ? prev.start : inp.focusToken - Math.floor(perBody / 2);
-    start = Math.max(0, Math.min(start, len - perBody));
-  }
-  let used = count + bos;
-  let first = f;
-  let last = f;
-  // Grow one prompt at a time, earlier side first, until neither neighbour fits whole.
+/** Units [first, last] are analysed; the focus unit always is. */
+export function planAnalysis(inp: PlanInput): { first: number; last: number } {
+  const { lengths, bos, focus } = inp;
+  let used = lengths[focus] + bos;
+  let first = focus;
+  let last = focus;
+  const wanted = (i: number) => inp.want !== undefined && i >= inp.want[0] && i <= inp.want[1];
+  // Grow one unit at a time, a wanted one first, else the earlier side first, until neither neighbour fits.
   for (let grew = true; grew; ) {
     grew = false;
-    for (const side of [-1, 1]) {
+    const sides = wanted(last + 1) && !wanted(first - 1) ? [1, -1] : [-1, 1];
+    for (const side of sides) {
       const i = side < 0 ? first - 1 : last + 1;
       if (i < 0 || i >= lengths.length) continue;
       const cost = lengths[i] + bos;
-      if (lengths[i] > perBody || used + cost > inp.total) continue;
+      if (used + cost > inp.total) continue;
       used += cost;
       if (side < 0) first = i;
       else last = i;
       grew = true;
     }
   }
-  return { first, last, window: { prompt: f, start, count } };
+  return { first, last };
 }

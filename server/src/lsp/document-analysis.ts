@@ -5,7 +5,7 @@
 import type { TokenSpan } from '../engine/lm/types';
 import type { FeatureActivation, Position, TokenFeatures, TokenFeaturesParams } from '../../../protocol/messages';
 import type { Engine } from './engine-session';
-import { planAnalysis, type Plan } from './analysis-plan';
+import { chunkBounds, planAnalysis } from './analysis-plan';
 import { PromptAnalysis, type TokenState } from './prompt-analysis';
 import type { PromptSegment } from './prompt-file';
 
@@ -17,8 +17,10 @@ export interface AnalyzeInput {
   version: number;
   topK: number;
   maxTokens: number;
-  /** Document offset (UTF-16) of the first changed character; picks the prompt and window analysed first. */
+  /** Document offset (UTF-16) of the first changed character, or the middle of the view; its unit is analysed first. */
   focus?: number;
+  /** Document offsets [start, end) the editor shows, when known: covered next, before other units. */
+  view?: [number, number];
   positionAt(offset: number): Position;
   signal?: AbortSignal;
 }
@@ -31,10 +33,16 @@ interface Tokenised {
   bos: number;
 }
 
+/** What one model call analyses: a prompt, or one chunk of a prompt longer than the context. */
+interface Unit extends Tokenised {
+  prompt: number;
+  chunk: number;
+  chunks: number;
+}
+
 export class DocumentAnalysis {
   private prompts: PromptAnalysis[] = [];
   private topK = 0;
-  private plan?: Plan;
   private lastFocus?: number;
   /** Analysed body tokens (no BOS) of the last completed analysis, in document order, and their states. */
   private spans: TokenSpan[] = [];
@@ -66,35 +74,32 @@ export class DocumentAnalysis {
       return this.finish(inp, [], [], 0, 0, undefined);
     }
 
+    // Units: each prompt, or each context-sized chunk of a prompt too long for the model.
+    const bos = toks[0].bos;
+    const perChunk = Math.max(1, Math.min(inp.maxTokens, model.config.maxSeqLen) - bos);
+    const units: Unit[] = [];
+    toks.forEach((t, prompt) => {
+      const head = t.spans.slice(0, t.bos);
+      const body = t.spans.slice(t.bos);
+      const bounds = chunkBounds(body.length, perChunk);
+      bounds.forEach(([a, b], chunk) => units.push({ spans: [...head, ...body.slice(a, b)], bos: t.bos, prompt, chunk, chunks: bounds.length }));
+    });
     const focus = inp.focus ?? this.lastFocus ?? 0;
     this.lastFocus = focus;
-    let fp = inp.segments.findIndex((s) => s.docEnd >= focus);
-    if (fp < 0) fp = toks.length - 1;
-    const body = (t: Tokenised) => t.spans.slice(t.bos);
-    const fb = body(toks[fp]);
-    const ft = fb.findIndex((s) => s.end > focus);
-    const perPrompt = Math.max(2, Math.min(inp.maxTokens, model.config.maxSeqLen));
-    const plan = planAnalysis({
-      lengths: toks.map((t) => t.spans.length - t.bos),
-      bos: toks[0].bos,
-      focusPrompt: fp,
-      focusToken: ft < 0 ? fb.length - 1 : ft,
-      perPrompt,
-      total: inp.maxTokens,
-      previous: this.plan?.window,
-    });
-    this.plan = plan;
-
-    // The analysed prompts, each a BOS-first id sequence; the focus prompt may be a window.
-    const runs: { spans: TokenSpan[]; bos: number }[] = [];
-    for (let i = plan.first; i <= plan.last; i++) {
-      const t = toks[i];
-      if (i !== plan.window.prompt) runs.push(t);
-      else {
-        const w = t.spans.slice(t.bos + plan.window.start, t.bos + plan.window.start + plan.window.count);
-        runs.push({ spans: [...t.spans.slice(0, t.bos), ...w], bos: t.bos });
-      }
+    const endOf = (u: Unit) => u.spans[u.spans.length - 1].end;
+    const startOf = (u: Unit) => u.spans[u.bos]?.start ?? endOf(u);
+    let fu = units.findIndex((u) => endOf(u) >= focus);
+    if (fu < 0) fu = units.length - 1;
+    let want: [number, number] | undefined;
+    if (inp.view) {
+      const [lo, hi] = inp.view;
+      const a = units.findIndex((u) => endOf(u) > lo);
+      let b = units.length - 1;
+      while (b >= 0 && startOf(units[b]) >= hi) b--;
+      if (a >= 0 && a <= fu && fu <= b) want = [a, b];
     }
+    const plan = planAnalysis({ lengths: units.map((u) => u.spans.length - u.bos), bos, focus: fu, want, total: inp.maxTokens });
+    const runs = units.slice(plan.first, plan.last + 1);
 
     // Each run reuses the old prompt state that shares the longest prefix with it (an edit in one
     // prompt, or a `---` added or removed, leaves the other prompts' caches intact).
@@ -137,23 +142,29 @@ export class DocumentAnalysis {
       spans.push(...r.spans.slice(r.bos));
       states.push(...assigned[i].pa.states.slice(r.bos));
     });
-    const partial = this.partialOf(inp, toks, plan, spans);
+    const partial = this.partialOf(inp, units, runs, spans, perChunk);
     return this.finish(inp, spans, states, recomputedFrom ?? flat, recomputed, partial);
   }
 
-  private partialOf(inp: AnalyzeInput, toks: Tokenised[], plan: Plan, spans: TokenSpan[]): AnalysisResult['partial'] {
-    const total = toks.reduce((a, t) => a + t.spans.length - t.bos, 0);
+  private partialOf(inp: AnalyzeInput, units: Unit[], runs: Unit[], spans: TokenSpan[], perChunk: number): AnalysisResult['partial'] {
+    const total = units.reduce((a, u) => a + u.spans.length - u.bos, 0);
     if (spans.length === total || spans.length === 0) return undefined;
-    const a = spans[0];
-    const b = spans[spans.length - 1];
-    const w = plan.window;
-    const wLen = toks[w.prompt].spans.length - toks[w.prompt].bos;
+    const nPrompts = units[units.length - 1].prompt + 1;
+    const first = runs[0];
+    const last = runs[runs.length - 1];
     const parts = [];
-    if (toks.length > 1) parts.push(`prompts ${plan.first + 1}..${plan.last + 1} of ${toks.length}`);
-    if (w.count < wLen) parts.push(`tokens ${w.start}..${w.start + w.count} of ${wLen} in prompt ${w.prompt + 1}`);
+    if (nPrompts > 1) parts.push(`prompts ${first.prompt + 1}..${last.prompt + 1} of ${nPrompts}`);
+    for (const u of first === last ? [first] : [first, last]) {
+      if (u.chunks === 1) continue;
+      const mine = runs.filter((r) => r.prompt === u.prompt);
+      const note = `chunks ${mine[0].chunk + 1}..${mine[mine.length - 1].chunk + 1} of ${u.chunks} of prompt ${u.prompt + 1}`;
+      if (!parts.includes(note)) parts.push(note);
+    }
     return {
-      range: { start: inp.positionAt(a.start), end: inp.positionAt(b.end) },
-      reason: `document has ${total} tokens, more than the limit of ${inp.maxTokens} per document or ${this.engine.model.config.maxSeqLen} per prompt (jumplens.maxTokens / the model's context): analysed ${parts.join(', ')} around the edit`,
+      range: { start: inp.positionAt(spans[0].start), end: inp.positionAt(spans[spans.length - 1].end) },
+      reason:
+        `document has ${total} tokens, more than the limit of ${inp.maxTokens} (jumplens.maxTokens); prompts longer than the model's ` +
+        `context (${this.engine.model.config.maxSeqLen}) run in chunks of ${perChunk} tokens, each from BOS: analysed ${parts.join(', ')} around the edit or view`,
     };
   }
 

@@ -20,6 +20,7 @@ import {
   type FocusFeatureResult,
   type SetAnalyzedParams,
   type StatusParams,
+  type VisibleRangesParams,
   type TokenFeatures,
   type TokenFeaturesParams,
 } from '../../../protocol/messages';
@@ -48,9 +49,13 @@ interface DocState {
   error?: string;
   /** The diagnostics last published, to send only changes. */
   published: string;
+  /** The last view that moved the analysis (version and middle offset), so the same view is not re-run. */
+  viewAt?: string;
   /** Text of the last change seen, to find where the next edit starts. */
   prevText: string;
   focus?: number;
+  /** Document offsets the editor last showed, when it said (jumplens/visibleRanges). */
+  view?: [number, number];
   receivedAt: number;
 }
 
@@ -200,6 +205,7 @@ export function startLanguageServer(connection: Connection): void {
           topK: ds.topK,
           maxTokens: ds.maxTokens,
           focus,
+          view: st.view,
           positionAt: (o) => doc.positionAt(o),
           signal: ac.signal,
         });
@@ -332,6 +338,25 @@ export function startLanguageServer(connection: Connection): void {
     const doc = documents.get(p.uri);
     if (doc) schedule(doc, 0);
     return { uri: p.uri, analyzed: p.analyzed };
+  });
+
+  // A document analysed in part follows the view: when the editor shows text outside the analysed
+  // part, analyse around the middle of what it shows (the plan keeps a window the view stays inside).
+  connection.onNotification(Methods.visibleRanges, (p: VisibleRangesParams) => {
+    const doc = documents.get(p.uri);
+    const st = states.get(p.uri);
+    const partial = st?.analysis?.last?.partial;
+    if (!doc || !st || !partial || p.ranges.length === 0) return;
+    const lo = doc.offsetAt(p.ranges[0].start);
+    const hi = doc.offsetAt(p.ranges[p.ranges.length - 1].end);
+    if (lo >= doc.offsetAt(partial.range.start) && hi <= doc.offsetAt(partial.range.end)) return;
+    const mid = Math.floor((lo + hi) / 2);
+    const at = `${doc.version}:${mid}`;
+    if (st.viewAt === at) return;
+    st.viewAt = at;
+    st.view = [lo, hi];
+    st.focus = mid;
+    schedule(doc, 0);
   });
 
   connection.onRequest(Methods.status, (p?: StatusParams) => {
