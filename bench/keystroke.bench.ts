@@ -31,7 +31,7 @@ export async function run(): Promise<BenchRow[]> {
     'Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine. One day, she saw a big, red ball in the park. ' +
     'She ran to the ball and kicked it very hard. The ball flew over the tree and landed in the pond. Lily was sad, but her friend Tom came to help. ' +
     'Tom found a long stick and pulled the ball out.';
-  // Seven such prompts in one .jlp file (~900 tokens, within the default jumplens.maxTokens of 1024).
+  // Seven such prompts in one .jlp file (~900 tokens, within the default jumplens.maxTokens of 2048).
   const FILE = ['# seven prompts', ...Array.from({ length: 7 }, (_, i) => `${i ? '---\n' : ''}${PROMPT.replace('Lily', ['Lily', 'Mia', 'Sam', 'Ben', 'Zoe', 'Max', 'Ann'][i])}`)].join('\n');
   try {
     let n = 0;

@@ -114,15 +114,15 @@ test('documents of other languages are not analysed until turned on; too-long do
   assert.ok(tf.tokens.length >= 3);
 
   // stories260K's context is 512 positions: a longer prompt runs in chunks of 511 tokens each from
-  // BOS, as many as jumplens.maxTokens (1024) allows, and says so.
-  const long = 'Lily and Tom played with the ball in the sun. '.repeat(120);
+  // BOS, as many as jumplens.maxTokens (2048) allows, and says so.
+  const long = 'Lily and Tom played with the ball in the sun. '.repeat(250);
   const luri = 'file:///long.jlp';
   open(luri, long);
   const lt = await features(luri, 1);
   assert.ok(lt.partial, 'a too-long document is marked partial');
   assert.match(lt.partial!.reason, /limit/);
-  assert.match(lt.partial!.reason, /chunks 1\.\.2 of \d+ of prompt 1/);
-  assert.equal(lt.tokens.length, 2 * 511);
+  assert.match(lt.partial!.reason, /chunks 1\.\.4 of \d+ of prompt 1/);
+  assert.equal(lt.tokens.length, 4 * 511);
 });
 
 test('status, statusChanged and the ws endpoint handed to the extension', async () => {
@@ -147,25 +147,25 @@ test('status, statusChanged and the ws endpoint handed to the extension', async 
 });
 
 test('a document analysed in part follows the view: jumplens/visibleRanges outside the analysed part re-centres it', async () => {
-  const text = 'Lily and Tom played with the ball in the sun.\n'.repeat(200);
+  const text = 'Lily and Tom played with the ball in the sun.\n'.repeat(400);
   const uri = 'file:///long-view.txt';
   open(uri, text, 'plaintext');
   await d.conn.sendRequest('jumplens/setAnalyzed', { uri, analyzed: true });
   const first = await features(uri, 1);
-  assert.ok(first.partial, 'a 200-line document is analysed in part');
-  assert.ok(first.tokens[first.tokens.length - 1].range.end.line < 100, `opened at the top, the analysed part is at the top: ${JSON.stringify(first.partial)}`);
+  assert.ok(first.partial, 'a 400-line document is analysed in part');
+  assert.ok(first.tokens[first.tokens.length - 1].range.end.line < 200, `opened at the top, the analysed part is at the top: ${JSON.stringify(first.partial)}`);
   const count = () => d.notes.filter((n) => n.method === 'jumplens/tokenFeatures' && n.params.uri === uri).length;
   const n0 = count();
   // Inside the analysed part: nothing to do.
   void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [{ start: { line: 2, character: 0 }, end: { line: 20, character: 0 } }] });
-  const view = { start: { line: 170, character: 0 }, end: { line: 190, character: 0 } };
+  const view = { start: { line: 340, character: 0 }, end: { line: 380, character: 0 } };
   void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [view] });
-  const moved: TokenFeaturesParams = await d.waitFor('jumplens/tokenFeatures', (p: TokenFeaturesParams) => p.uri === uri && p.partial !== undefined && p.partial.range.start.line > 100);
+  const moved: TokenFeaturesParams = await d.waitFor('jumplens/tokenFeatures', (p: TokenFeaturesParams) => p.uri === uri && p.partial !== undefined && p.partial.range.start.line > 200);
   assert.equal(count(), n0 + 1, 'one re-analysis for the two views');
   assert.equal(moved.version, 1);
   assert.ok(moved.partial!.range.start.line <= view.start.line && moved.partial!.range.end.line >= view.end.line, `analysed ${JSON.stringify(moved.partial!.range)}`);
-  // Line 180 is analysed: every token of its sentence is there.
-  assert.equal(moved.tokens.filter((t) => t.range.start.line === 180).map((t) => t.text).join(''), 'Lily and Tom played with the ball in the sun.\n');
+  // Line 360 is analysed: every token of its sentence is there.
+  assert.equal(moved.tokens.filter((t) => t.range.start.line === 360).map((t) => t.text).join(''), 'Lily and Tom played with the ball in the sun.\n');
   // The same view again changes nothing.
   void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [view] });
   await new Promise((r) => setTimeout(r, 500));

@@ -22,7 +22,8 @@ export const DEFAULT_SETTINGS: DaemonSettings = {
   model: 'stories260K.bin',
   topK: 5,
   languages: ['jumplens-prompt'],
-  maxTokens: 1024,
+  // Covers a full editor view of prose (~1,000 tokens) even when it straddles two context-sized chunks.
+  maxTokens: 2048,
   inlayHints: { enabled: false, minActivation: 1 },
   debounceMs: 50,
 };
