@@ -110,3 +110,23 @@ test('the TextMate grammar classifies lines as the parser does', () => {
   const lines = ['---', '---  ', '----', ' ---', '# c', '#', '#tag', ' # c', '@model x', '@model', '@top-k 3', '@top-kx 3', '@model-x', '@bos off', '@foo 1', 'text', '', '@sae\t./s'];
   for (const l of lines) assert.equal(grammarKind(l), lineKind(l), `line ${JSON.stringify(l)}`);
 });
+
+test('random prompt files: prompts are ordered, disjoint, map back character by character, and hold no comment, directive or separator line', () => {
+  // A seeded generator, so a failure names a reproducible case.
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+  const lines = ['---', '--- ', '# note', '#', '@top-k 3', '@sae none', '@bogus x', '', '  ', 'Once upon a time', ' Lily ran.', '#tag', 'ü 😀 字', '----', '@model-x'];
+  for (let n = 0; n < 300; n++) {
+    const doc = Array.from({ length: 1 + Math.floor(rand() * 12) }, () => pick(lines)).join(pick(['\n', '\r\n']));
+    const f = parsePromptFile(doc);
+    let prevEnd = 0;
+    for (const s of f.segments) {
+      assert.ok(s.docStart >= prevEnd && s.docEnd > s.docStart, `segments overlap in ${JSON.stringify(doc)}`);
+      prevEnd = s.docEnd;
+      assertMapsBack(doc, s);
+      for (const l of s.text.split('\n')) assert.ok(!['separator', 'comment', 'directive'].includes(lineKind(l)), `${JSON.stringify(l)} in a prompt of ${JSON.stringify(doc)}`);
+      assert.equal(s.text, s.text.replace(/^(\s*\n)+|(\n\s*)+$/g, ''), 'no blank lines at a prompt\'s edges');
+    }
+  }
+});
