@@ -38,7 +38,7 @@ before(async () => {
   const vsix = packageExtension(out);
   s = await startSession({
     vsix,
-    files: { 'story.jlp': PROMPT, 'long.jlp': LONG },
+    files: { 'story.jlp': PROMPT, 'long.jlp': LONG, 'tokens-only.jlp': '@sae none\nOnce upon a time.\n' },
     settings: {
       'jumplens.model': path.join(SHARED_MODELS, 'stories260K.bin'),
       'jumplens.jobs.corpus': path.join(SHARED_DATA, 'tinystories-train-first1000.json'),
@@ -242,4 +242,17 @@ test('a long prompt file is analysed around the view: scrolling to its end colou
   if ((await onLine()) === 0) await shot(page, '07-long-file-failed');
   assert.ok((await onLine()) > 0, `no decorations on line 195 after scrolling to the end\n${s!.extensionLog().split('\n').filter((l) => /jumplens|JumpLens|visible|error/i.test(l)).slice(-60).join('\n')}`);
   await shot(page, '07-long-file-end');
+});
+
+test('the status item follows the active file: @sae none shows no SAE, the other file its SAE', { skip: missing ?? noDaemon }, async () => {
+  const page = s!.page;
+  const waitStatus = async (re: RegExp) => {
+    const deadline = Date.now() + 60_000;
+    while (!re.test(await statusText(page)) && Date.now() < deadline) await page.waitForTimeout(300);
+    return statusText(page);
+  };
+  await openFile(page, 'tokens-only.jlp');
+  assert.match(await waitStatus(/no SAE/), /stories260K · no SAE/);
+  await openFile(page, 'story.jlp');
+  assert.match(await waitStatus(/SAE \d+/), /stories260K · SAE 1024/);
 });
