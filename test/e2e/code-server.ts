@@ -151,10 +151,10 @@ export async function openFile(page: Page, name: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(name);
-  // The row for this file, not whatever the list showed before the filter applied (recent files).
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(name) }).first().waitFor();
+  // The first row must be this file, not whatever the list showed before the filter applied (recent files).
+  await page.locator('.quick-input-list .monaco-list-row').first().filter({ hasText: path.basename(name) }).waitFor();
   await page.keyboard.press('Enter');
-  await page.locator(`.tab[data-resource-name="${name}"], .tab:has-text("${name}")`).first().waitFor();
+  await page.locator(`.tab.active[data-resource-name="${path.basename(name)}"]`).first().waitFor();
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
 }
 

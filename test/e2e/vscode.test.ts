@@ -252,7 +252,7 @@ test('the status item follows the active file: @sae none shows no SAE, the other
     return statusText(page);
   };
   await openFile(page, 'tokens-only.jlp');
-  assert.match(await waitStatus(/no SAE/), /stories260K · no SAE/);
+  assert.match(await waitStatus(/stories260K · no SAE/), /stories260K · no SAE/);
   await openFile(page, 'story.jlp');
-  assert.match(await waitStatus(/SAE \d+/), /stories260K · SAE 1024/);
+  assert.match(await waitStatus(/stories260K · SAE 1024/), /stories260K · SAE 1024/);
 });
