@@ -23,7 +23,7 @@ export function registerDaemon(program: Command): void {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${o.port}: not a port number`);
       const { EngineSession } = (require('../lsp/engine-session') as typeof import('../lsp/engine-session'));
-      const { analyzeText } = (require('../lsp/server') as typeof import('../lsp/server'));
+      const { analyzeText } = (require('../lsp/analyze-text') as typeof import('../lsp/analyze-text'));
       const { mergeSettings, DEFAULT_SETTINGS } = (require('../lsp/settings') as typeof import('../lsp/settings'));
       const { JobQueue } = (require('../jobs/job-queue') as typeof import('../jobs/job-queue'));
       const { startWsServer } = (require('../api/ws-server') as typeof import('../api/ws-server'));

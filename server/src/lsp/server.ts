@@ -27,6 +27,7 @@ import {
 import { JobQueue } from '../jobs/job-queue';
 import { startWsServer, type WsServerHandle } from '../api/ws-server';
 import { EngineSession, engineKey, type Engine, type EngineSpec } from './engine-session';
+import { analyzeText } from './analyze-text';
 import { DocumentAnalysis } from './document-analysis';
 import { documentDiagnostics } from './document-diagnostics';
 import { documentSettings } from './document-settings';
@@ -398,19 +399,4 @@ export function startLanguageServer(connection: Connection): void {
 
   documents.listen(connection);
   connection.listen();
-}
-
-/** One-shot analysis of a text (ws `analyze`): a throwaway document state. */
-export async function analyzeText(session: EngineSession, settings: DaemonSettings, text: string, topK?: number): Promise<TokenFeatures[]> {
-  const ds = documentSettings(settings, {});
-  const engine = await session.acquire(ds.engine);
-  const a = new DocumentAnalysis(engine);
-  try {
-    const doc = TextDocument.create('untitled:ws', 'plaintext', 1, text);
-    const r = await a.update({ segments: [wholeDocument(text)], bos: ds.bos, version: 1, topK: topK ?? ds.topK, maxTokens: ds.maxTokens, positionAt: (o) => doc.positionAt(o) });
-    return r?.tokens ?? [];
-  } finally {
-    a.dispose();
-    session.release(engine);
-  }
 }
