@@ -44,6 +44,11 @@ export class EngineLoadError extends Error {
   ) {
     super(message);
   }
+
+  /** `e` (whatever a loader threw) as the failure of `part`, keeping its message. */
+  static wrap(part: EnginePart, e: unknown): EngineLoadError {
+    return e instanceof EngineLoadError ? e : new EngineLoadError(part, e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** Unused engines kept loaded. */
@@ -141,7 +146,7 @@ export class EngineSession {
       if (spec.sae !== null) {
         const saePath = spec.sae;
         sae = await loadSae(saePath).catch((e: unknown) => {
-          throw new EngineLoadError('sae', e instanceof Error ? e.message : String(e));
+          throw EngineLoadError.wrap('sae', e);
         });
         if (sae.dIn !== model.config.dModel) {
           throw new EngineLoadError('sae', `${saePath}: SAE d_in ${sae.dIn} does not match model ${model.config.name} d_model ${model.config.dModel} (set an SAE trained on this model, or none)`);
@@ -171,7 +176,7 @@ export class EngineSession {
     try {
       modelPath = resolveModelPath(name);
     } catch (e) {
-      throw new EngineLoadError('model', e instanceof Error ? e.message : String(e));
+      throw EngineLoadError.wrap('model', e);
     }
     let m = this.models.get(modelPath);
     if (!m) {
@@ -184,7 +189,7 @@ export class EngineSession {
       return { model: await m.promise, modelPath };
     } catch (e) {
       m.refs--;
-      throw new EngineLoadError('model', e instanceof Error ? e.message : String(e));
+      throw EngineLoadError.wrap('model', e);
     }
   }
 
@@ -198,11 +203,6 @@ export class EngineSession {
   private disposeEngine(e: Engine): void {
     e.sae?.dispose();
     this.releaseModel(e.modelPath);
-  }
-
-  /** The engine of the most recent analysis, if it is still loaded. */
-  current(): Engine | undefined {
-    return this.recent;
   }
 
   private featureOpsOf?: { engine: Engine; ctx: FeatureOpsContext | undefined };

@@ -30,7 +30,7 @@ import { EngineSession, engineKey, type Engine, type EngineSpec } from './engine
 import { analyzeText } from './analyze-text';
 import { DocumentAnalysis } from './document-analysis';
 import { documentDiagnostics } from './document-diagnostics';
-import { documentSettings } from './document-settings';
+import { documentSettings, type DocumentSettings } from './document-settings';
 import { directiveCompletions, directiveHover } from './directive-help';
 import { hoverMarkdown } from './hover';
 import { registerJobCommands } from './job-commands';
@@ -46,6 +46,8 @@ interface DocState {
   /** The engine this document holds a lease on (settings + its directives), and its key. */
   engine?: Engine;
   engineKey?: string;
+  /** The settings its last analysis used (daemon settings + its directives). */
+  settings?: DocumentSettings;
   /** Why the document's engine would not load, for its status. */
   error?: string;
   /** The diagnostics last published, to send only changes. */
@@ -176,6 +178,7 @@ export function startLanguageServer(connection: Connection): void {
       const text = doc.getText();
       const file = doc.languageId === PROMPT_LANGUAGE ? parsePromptFile(text) : undefined;
       const ds = documentSettings(settings, file?.overrides ?? {}, uri);
+      st.settings = ds;
       const firstLine = lineText(doc, 0).length;
       let engine: Engine;
       try {
@@ -300,8 +303,8 @@ export function startLanguageServer(connection: Connection): void {
       const line = lineText(doc, p.position.line);
       if (line.startsWith('@')) {
         await flush(doc.uri);
-        const ds = documentSettings(settings, parsePromptFile(doc.getText()).overrides, doc.uri);
-        const md = directiveHover(line, ds, states.get(doc.uri)?.engine);
+        const st = states.get(doc.uri);
+        const md = st?.settings && directiveHover(line, st.settings, st.engine);
         if (md) return { contents: { kind: 'markdown', value: md } };
       }
     }
