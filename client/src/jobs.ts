@@ -2,8 +2,7 @@
 // cancellable withProgress notification fed by the daemon's $/progress and jumplens/jobEvent.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, WorkDoneProgress, type LanguageClient, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
-import { Commands, type JobEvent, type JobKind, type JobSpec } from '../../protocol/messages';
-import { progressOf } from './job-progress';
+import { Commands, type JobCommandResult, type JobEvent, type JobKind, type JobSpec } from '../../protocol/messages';
 
 const COMMAND_OF: Record<JobKind, string> = {
   train: Commands.train,
@@ -22,7 +21,6 @@ const TITLE: Record<JobKind, string> = {
 };
 
 type Listener = (e: JobEvent) => void;
-
 
 export class JobRunner {
   private readonly listeners = new Set<Listener>();
@@ -73,8 +71,8 @@ export class JobRunner {
           const onEvent: Listener = (e) => {
             if (!jobId) return;
             if (e.type === 'progress' && e.jobId === jobId) {
-              const p = progressOf(e);
-              if (p) advance((100 * p.step) / Math.max(1, p.total), p.message ?? `step ${p.step}/${p.total}`);
+              const p = e.progress;
+              advance((100 * p.step) / Math.max(1, p.total), p.message ?? `step ${p.step}/${p.total}`);
             } else if (e.type === 'state' && e.job.id === jobId) {
               const s = e.job.state;
               if (s === 'done') finish();
@@ -92,8 +90,8 @@ export class JobRunner {
           client
             .sendRequest(ExecuteCommandRequest.type, { command: COMMAND_OF[spec.kind], arguments: [spec], workDoneToken: token })
             .then((r) => {
-              const id = (r as { jobId?: unknown } | null)?.jobId;
-              if (typeof id === 'string') {
+              const id = (r as JobCommandResult | null)?.jobId;
+              if (id) {
                 jobId = id;
                 this.output.appendLine(`${title}: job ${id} started`);
               } else finish();

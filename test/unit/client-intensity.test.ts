@@ -98,12 +98,3 @@ test('tokenAt finds the token under a position (end-exclusive, BOS never) and fo
   assert.deepEqual(args, [[{ feature: 3, uri: 'file:///w/a.jlp' }], [{ feature: 17, uri: 'file:///w/a.jlp' }]]);
   assert.equal(focusLinksMarkdown(b, 'x'), '');
 });
-
-test('progressOf reads generic job progress or a training event, and rejects events without numbers', async () => {
-  const { progressOf } = await import('../../client/src/job-progress');
-  const generic = { type: 'progress', jobId: 'j', progress: { step: 3, total: 10, message: 'm' } } as never;
-  assert.deepEqual(progressOf(generic), { step: 3, total: 10, message: 'm' });
-  const train = { type: 'progress', jobId: 'j', event: { step: 5, totalSteps: 20 } } as never;
-  assert.deepEqual(progressOf(train), { step: 5, total: 20 });
-  assert.equal(progressOf({ type: 'progress', jobId: 'j' } as never), undefined);
-});

@@ -1,7 +1,7 @@
 // The JumpLens dashboard: job forms, live training plots, the frontier and the jobs list, over the
-// daemon's job stream (ws API, or relayed by the extension).
+// daemon's ws API and its job stream.
 import './dashboard.css';
-import type { JobEvent, JobInfo, JobSpec, TrainProgressEvent } from '../../protocol/messages';
+import type { JobEvent, JobInfo, JobSpec } from '../../protocol/messages';
 import { TrainingCharts } from './charts';
 import { FrontierView } from './frontier';
 import { frontierPoints } from './frontier-data';
@@ -100,12 +100,10 @@ form.addEventListener('submit', (e) => {
 function startJob(spec: JobSpec): void {
   say(`Starting ${spec.kind}…`);
   client
-    .request<JobInfo | { jobId?: string; job?: JobInfo }>({ op: 'startJob', spec })
-    .then((res) => {
-      // The daemon answers with the new JobInfo; older builds answered { jobId } or { job }.
-      const job = res && 'state' in res ? res : res && 'job' in res ? res.job : undefined;
-      if (job) jobs.upsert(job);
-      say(`Started ${spec.kind} ${job?.id ?? (res && 'jobId' in res ? res.jobId : '')}`);
+    .request<JobInfo>({ op: 'startJob', spec })
+    .then((job) => {
+      jobs.upsert(job);
+      say(`Started ${spec.kind} ${job.id}`);
     })
     .catch((err: Error) => say(`startJob failed: ${err.message}`, true));
 }
@@ -118,12 +116,9 @@ function onJobEvent(ev: JobEvent): void {
     if (pts.length) frontier.setJobPoints(ev.job.id, pts);
   } else if (ev.type === 'progress') {
     // Every job kind reports `progress`; training jobs add `event` with their metrics.
-    const p = ev as { jobId: string; event?: TrainProgressEvent; progress?: { step: number; total: number } };
-    const target = jobs.get(p.jobId)?.spec.train?.targetL0;
-    if (p.event) charts.add(p.jobId, p.event, typeof target === 'number' ? target : undefined);
-    const step = p.progress?.step ?? p.event?.step;
-    const total = p.progress?.total ?? p.event?.totalSteps;
-    if (step !== undefined && total !== undefined) jobs.progress(p.jobId, step, total);
+    const target = jobs.get(ev.jobId)?.spec.train?.targetL0;
+    if (ev.event) charts.add(ev.jobId, ev.event, typeof target === 'number' ? target : undefined);
+    jobs.progress(ev.jobId, ev.progress.step, ev.progress.total);
   }
 }
 
@@ -136,9 +131,8 @@ client.onMessage((m) => {
 
 function refresh(): void {
   client
-    .request<JobInfo[] | { jobs: JobInfo[] }>({ op: 'listJobs' })
-    .then((r) => {
-      const list = Array.isArray(r) ? r : r.jobs;
+    .request<JobInfo[]>({ op: 'listJobs' })
+    .then((list) => {
       for (const j of list) onJobEvent({ type: 'state', job: j });
     })
     .catch((e: Error) => say(`listJobs: ${e.message}`, true));

@@ -89,8 +89,7 @@ search.addEventListener('input', () => {
 search.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') {
     clearTimeout(debounce);
-    client.onOpen(() => void refresh());
-void refresh();
+    void refresh();
   }
 });
 sort.addEventListener('change', () => void refresh());
@@ -98,8 +97,7 @@ maxDensity.addEventListener('change', () => void refresh());
 onToken.addEventListener('click', () => {
   onTokenIds = onTokenIds ? undefined : hovered?.top.map((f) => f.id);
   onToken.setAttribute('aria-pressed', String(!!onTokenIds));
-  client.onOpen(() => void refresh());
-void refresh();
+  void refresh();
 });
 importBtn.addEventListener('click', () => {
   const file = importPath.value.trim();
@@ -110,8 +108,7 @@ importBtn.addEventListener('click', () => {
   client.request<{ imported: number }>({ op: 'importLabels', file }).then(
     (r) => {
       status.textContent = `Imported ${r.imported} labels`;
-      client.onOpen(() => void refresh());
-void refresh();
+      void refresh();
     },
     (e: Error) => (status.textContent = `importLabels: ${e.message}`),
   );

@@ -1,7 +1,6 @@
 // Frontier points from finished jobs: a pure module (no DOM) shared by the dashboard and tests.
-// Job results are read tolerantly, by the metric names the evaluator writes (`metrics/l0`,
-// `metrics/fvu`, `delta_lm_loss`), whether they sit at the top, under `metrics`, or in a sweep's
-// per-scale list.
+// Each job kind has one result shape, the one server/src/jobs/run-job.ts returns; the metric names
+// are the evaluator's (`metrics/l0`, `metrics/fvu`, `delta_lm_loss`).
 import type { JobInfo } from '../../protocol/messages';
 
 export interface FrontierPoint {
@@ -16,55 +15,51 @@ export interface FrontierPoint {
   scale?: number;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function num(o: Obj, ...keys: string[]): number | undefined {
-  for (const k of keys) {
-    const v = o[k];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-  }
-  for (const nest of ['metrics', 'lmLoss', 'lm_loss', 'eval']) {
-    const n = o[nest];
-    if (isObj(n)) {
-      const v = num(n, ...keys);
-      if (v !== undefined) return v;
-    }
-  }
-  return undefined;
+/** train / finetune: runTraining's plain fields (the SAELens folder, the last step's metrics). */
+interface TrainJobResult {
+  out: string;
+  metrics: Record<string, number>;
+  config: { architecture: string };
 }
-
-function point(job: JobInfo, o: Obj, fallbackPath: string): FrontierPoint | undefined {
-  const l0 = num(o, 'metrics/l0', 'l0', 'L0');
-  if (l0 === undefined) return undefined;
-  let fvu = num(o, 'metrics/fvu', 'fvu');
-  if (fvu === undefined) {
-    const ev = num(o, 'metrics/explained_variance', 'explained_variance');
-    if (ev !== undefined) fvu = 1 - ev;
-  }
-  const path = [o.out, o.sae, o.path, o.dir].find((p): p is string => typeof p === 'string') ?? fallbackPath;
-  return {
-    jobId: job.id,
-    architecture: String(o.architecture ?? job.spec.train?.architecture ?? (job.spec.kind === 'sweepThreshold' ? 'jumprelu' : 'unknown')),
-    path,
-    l0,
-    deltaLoss: num(o, 'delta_lm_loss', 'metrics/delta_lm_loss', 'deltaLoss'),
-    fvu,
-    scale: num(o, 'scale'),
-  };
+/** eval: evalCommand's metrics (the SAE is the spec's). */
+interface EvalJobResult {
+  metrics: Record<string, number>;
+}
+/** sweepThreshold: one row per threshold scale of the spec's SAE. */
+interface SweepJobResult {
+  rows: { scale: number; l0: number; fvu: number; delta_lm_loss: number }[];
+  out: string;
 }
 
 export function frontierPoints(job: JobInfo): FrontierPoint[] {
-  if (job.state !== 'done' || job.result === undefined) return [];
-  const r = job.result;
-  const base = job.spec.train?.out ?? job.spec.sae ?? job.dir;
-  const list = Array.isArray(r) ? r : isObj(r) ? ([r.points, r.rows, r.scales, r.results, r.sweep].find(Array.isArray) as unknown[] | undefined) : undefined;
-  if (list) return list.filter(isObj).map((o) => point(job, o, base)).filter((p): p is FrontierPoint => !!p);
-  if (isObj(r)) {
-    const p = point(job, r, base);
-    return p ? [p] : [];
+  if (job.state !== 'done' || job.result == null) return [];
+  const base = { jobId: job.id };
+  const spec = job.spec;
+  let points: FrontierPoint[];
+  switch (spec.kind) {
+    case 'train':
+    case 'finetune': {
+      const r = job.result as TrainJobResult;
+      // Training logs explained variance; FVU = 1 - EV.
+      points = [{ ...base, architecture: r.config.architecture, path: r.out, l0: r.metrics['metrics/l0'], fvu: 1 - r.metrics['metrics/explained_variance'] }];
+      break;
+    }
+    case 'eval': {
+      const m = (job.result as EvalJobResult).metrics;
+      points = [{ ...base, architecture: 'unknown', path: spec.sae ?? job.dir, l0: m['metrics/l0'], fvu: m['metrics/fvu'], deltaLoss: m.delta_lm_loss }];
+      break;
+    }
+    case 'sweepThreshold':
+      points = (job.result as SweepJobResult).rows.map((r) => ({ ...base, architecture: 'jumprelu', path: spec.sae ?? job.dir, l0: r.l0, fvu: r.fvu, deltaLoss: r.delta_lm_loss, scale: r.scale }));
+      break;
+    case 'featureStore':
+      return [];
   }
-  return [];
+  // A metric the run could not compute (NaN, missing) is left off the point; no L0, no point.
+  const finite = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return points
+    .filter((p) => finite(p.l0) !== undefined)
+    .map((p) => ({ ...p, fvu: finite(p.fvu), deltaLoss: finite(p.deltaLoss) }));
 }
 
 export function frontierCsv(points: FrontierPoint[]): string {

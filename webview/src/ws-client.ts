@@ -1,11 +1,12 @@
-// How a webview reaches the daemon: the token-authenticated ws API when it has an endpoint (from
-// the extension's {type:'endpoint'} message, or `#ws=...&token=...` in standalone test mode), and
-// otherwise requests relayed by the extension over postMessage. Both speak the ws API's
-// {id, op} -> {id, ok, result|error} envelope, so callers do not care which one is live.
-import type { ExtensionRelayMessage, ExtensionToWebview, RelayRequest, WebviewRelayMessage, WebviewToExtension, WsPush, WsReply } from '../../protocol/messages';
+// How a webview reaches the daemon: the token-authenticated ws API, at the endpoint the extension
+// hands over ({type:'endpoint'} after the page's 'ready'), or `#ws=...&token=...` in standalone
+// test mode. Requests speak the ws API's {id, op} -> {id, ok, result|error} envelope. The
+// extension itself only carries UI messages (focus a feature, load an SAE, open a file).
+import type { ExtensionRelayMessage, ExtensionToWebview, FeatureRequest, WebviewRelayMessage, WebviewToExtension, WsPush, WsReply, WsRequest } from '../../protocol/messages';
 
-type Outgoing = WebviewToExtension | WebviewRelayMessage;
-type Incoming = ExtensionToWebview | ExtensionRelayMessage;
+type Outgoing = WebviewToExtension | Extract<WebviewRelayMessage, { type: 'loadSae' }>;
+type Incoming = ExtensionToWebview | Extract<ExtensionRelayMessage, { type: 'currentSae' }>;
+type DaemonRequest = WsRequest | FeatureRequest;
 
 interface VsCodeApi {
   postMessage(m: unknown): void;
@@ -25,7 +26,7 @@ export function postToExtension(m: Outgoing): void {
 }
 
 /** Distributive Omit so each request variant keeps its own fields. */
-export type RequestBody = RelayRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+export type RequestBody = DaemonRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
 export class DaemonClient {
   private nextId = 1;
@@ -34,10 +35,8 @@ export class DaemonClient {
   private pushListeners: ((p: WsPush) => void)[] = [];
   private messageListeners: ((m: Incoming) => void)[] = [];
   private openListeners: (() => void)[] = [];
-  /** Set while a socket is connecting: requests wait for it rather than racing to the relay. */
+  /** Set while a socket is connecting: requests wait for it rather than failing. */
   private connecting: Promise<void> | undefined;
-  /** 'ws' once a socket is open, else 'relay' (through the extension). */
-  mode: 'ws' | 'relay' = 'relay';
 
   constructor() {
     window.addEventListener('message', (e: MessageEvent) => this.onHostMessage(e.data as Incoming));
@@ -66,7 +65,6 @@ export class DaemonClient {
     let settle = () => {};
     this.connecting = new Promise<void>((r) => (settle = r));
     ws.onopen = () => {
-      this.mode = 'ws';
       document.body.dataset.daemon = 'ws';
       this.connecting = undefined;
       settle();
@@ -74,10 +72,12 @@ export class DaemonClient {
     };
     ws.onclose = () => {
       if (this.ws === ws) {
-        this.mode = 'relay';
         document.body.dataset.daemon = 'closed';
         this.connecting = undefined;
         settle();
+        // Their replies will never come; the page reloads its data when a socket opens again.
+        for (const p of this.pending.values()) p.reject(new Error('the daemon connection closed'));
+        this.pending.clear();
       }
     };
     ws.onmessage = (e) => this.onReply(JSON.parse(String(e.data)) as WsReply | WsPush);
@@ -87,23 +87,19 @@ export class DaemonClient {
   async request<T = unknown>(body: RequestBody): Promise<T> {
     if (this.connecting) await this.connecting;
     const id = this.nextId++;
-    const req = { id, ...body } as RelayRequest;
+    const req = { id, ...body } as DaemonRequest;
+    const ws = this.ws;
+    // Pages reload their data on each open (onOpen), so a request before the first one just fails.
+    if (ws?.readyState !== WebSocket.OPEN) throw new Error('the daemon is not reachable yet (no ws connection)');
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      if (this.mode === 'ws' && this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(req));
-      else if (host()) postToExtension({ type: 'request', req });
-      else {
-        this.pending.delete(id);
-        reject(new Error('no daemon connection: neither a ws endpoint nor the extension host'));
-      }
+      ws.send(JSON.stringify(req));
     });
   }
 
   private onHostMessage(m: Incoming): void {
     if (!m || typeof m !== 'object') return;
     if (m.type === 'endpoint') this.connect(m.url, m.token);
-    else if (m.type === 'reply') this.onReply(m.reply);
-    else if (m.type === 'push') this.onReply(m.push);
     for (const l of this.messageListeners) l(m);
   }
 

@@ -1,30 +1,50 @@
 // The dashboard as a singleton editor panel ("JumpLens: Open Dashboard").
 import * as vscode from 'vscode';
-import { bridge, setWebviewHtml, type DaemonEndpoint, type WebviewHooks } from './webview-bridge';
+import { bridge, postToWebview, setWebviewHtml, type WebviewHooks } from './webview-bridge';
 
-let current: vscode.WebviewPanel | undefined;
+export class DashboardPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  /** The SAE the daemon has loaded, told to each newly opened dashboard too. */
+  private currentSae: string | null = null;
 
-export function openDashboard(context: vscode.ExtensionContext, getEndpoint: () => Promise<DaemonEndpoint | undefined>, hooks: Omit<WebviewHooks, 'getEndpoint'> = {}): vscode.WebviewPanel {
-  if (current) {
-    current.reveal();
-    return current;
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly hooks: WebviewHooks,
+  ) {}
+
+  open(): vscode.WebviewPanel {
+    if (this.panel) {
+      this.panel.reveal();
+      return this.panel;
+    }
+    const panel = vscode.window.createWebviewPanel('jumplens.dashboard', 'JumpLens Dashboard', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
+    });
+    setWebviewHtml(panel.webview, this.extensionUri, 'dashboard', 'JumpLens Dashboard');
+    const sub = bridge(panel.webview, this.hooks);
+    // Posted once the page listens (its 'ready'); a message posted before its script runs is lost.
+    const ready = panel.webview.onDidReceiveMessage((m: { type?: string }) => {
+      if (m?.type === 'ready') postToWebview(panel.webview, { type: 'currentSae', path: this.currentSae });
+    });
+    panel.onDidDispose(() => {
+      sub.dispose();
+      ready.dispose();
+      this.panel = undefined;
+    });
+    this.panel = panel;
+    return panel;
   }
-  const panel = vscode.window.createWebviewPanel('jumplens.dashboard', 'JumpLens Dashboard', vscode.ViewColumn.Active, {
-    enableScripts: true,
-    retainContextWhenHidden: true,
-    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
-  });
-  setWebviewHtml(panel.webview, context.extensionUri, 'dashboard', 'JumpLens Dashboard');
-  const sub = bridge(panel.webview, { getEndpoint, ...hooks });
-  panel.onDidDispose(() => {
-    sub.dispose();
-    current = undefined;
-  });
-  current = panel;
-  return panel;
-}
 
-/** Tells an open dashboard which SAE the daemon has loaded (highlighted on the frontier). */
-export function setDashboardCurrentSae(path: string | null): void {
-  void current?.webview.postMessage({ type: 'currentSae', path });
+  /** Tells an open dashboard which SAE the daemon has loaded (highlighted on the frontier). */
+  setCurrentSae(path: string | null): void {
+    if (path === this.currentSae) return;
+    this.currentSae = path;
+    if (this.panel) postToWebview(this.panel.webview, { type: 'currentSae', path });
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+  }
 }

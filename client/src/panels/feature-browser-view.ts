@@ -1,7 +1,7 @@
 // The feature browser as a webview view in the JumpLens activity-bar container.
 import * as vscode from 'vscode';
 import type { TokenFeatures } from '../../../protocol/messages';
-import { bridge, setWebviewHtml, type WebviewHooks } from './webview-bridge';
+import { bridge, postToWebview, setWebviewHtml, type WebviewHooks } from './webview-bridge';
 
 export class FeatureBrowserViewProvider implements vscode.WebviewViewProvider {
   static readonly viewType = 'jumplens.featureBrowser';
@@ -24,6 +24,6 @@ export class FeatureBrowserViewProvider implements vscode.WebviewViewProvider {
 
   /** The hovered token's features: the browser marks them and the open card marks its value. */
   hoveredToken(token: TokenFeatures): void {
-    void this.view?.webview.postMessage({ type: 'hoveredToken', token });
+    if (this.view) postToWebview(this.view.webview, { type: 'hoveredToken', token });
   }
 }
