@@ -92,7 +92,7 @@ export class TokenDecorations implements vscode.Disposable {
       editor.setDecorations(this.labelType, []);
       return;
     }
-    const cfg = vscode.workspace.getConfiguration('jumplens.decorations', editor.document);
+    const deco = vscode.workspace.getConfiguration('jumplens.decorations', editor.document);
     if (focus) {
       clear(this.levels);
       editor.setDecorations(this.labelType, []);
@@ -111,8 +111,8 @@ export class TokenDecorations implements vscode.Disposable {
     const tokens = p!.tokens;
     const groups = groupByLevel(tokens, tokenLevel);
     for (let l = 1; l <= LEVELS; l++) editor.setDecorations(this.levels[l], groups[l].map((t) => toRange(t.range)));
-    if (cfg.get<boolean>('showLabels', false)) {
-      const min = cfg.get<number>('labelMinRelative', 0.6);
+    if (deco.get<boolean>('showLabels', false)) {
+      const min = deco.get<number>('labelMinRelative', 0.6);
       const labels = tokens
         .filter((t) => tokenLevel(t) > 0 && t.rel >= min)
         .map((t) => ({ range: toRange(t.range), renderOptions: { after: { contentText: compactLabel(t) } } }));

@@ -1,5 +1,6 @@
 // The feature browser in Chromium, on a store built from real TinyStories text with the real
-// engine, its requests answered by the real feature ops (the test plays the extension's relay).
+// engine, its requests answered by the daemon's real ws server and feature ops (the endpoint in the
+// URL hash, as the extension hands it over); the host shim only records the page's UI messages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,10 +8,11 @@ import type { Server } from 'node:http';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { FeatureStore, LABELS_FILE } from '../../server/src/engine/features/feature-store';
-import { featureCard, handleFeatureRequest, listFeatures, logitEffectByPatching, type FeatureOpsContext } from '../../server/src/api/feature-ops';
+import { featureCard, listFeatures, logitEffectByPatching, type FeatureOpsContext } from '../../server/src/api/feature-ops';
 import { loadLlama2c } from '../../server/src/engine/lm/load-model';
 import { tf, type Tensor2D } from '../../server/src/engine/tf';
-import { parseFeatureRequest } from '../../protocol/messages';
+import { startWsServer, type WsServerHandle } from '../../server/src/api/ws-server';
+import { JobQueue } from '../../server/src/jobs/job-queue';
 import { buildRealTextStore, PROBE_HOOK } from '../helpers/real-feature-store';
 import { sharedFile, tempDir } from '../helpers/paths';
 import { buildWebviews, launch, openHosted, SCREENSHOTS, skipReason, startServer, type HostedPage } from './webview-harness';
@@ -25,17 +27,7 @@ let hp: HostedPage;
 let model: ReturnType<typeof loadLlama2c>;
 let wDecT: Tensor2D;
 
-function relay(m: unknown): unknown {
-  const msg = m as { type: string; req?: unknown };
-  if (msg.type !== 'request') return null;
-  const p = parseFeatureRequest(msg.req);
-  if (!p.ok) return { type: 'reply', reply: { id: p.id, ok: false, error: p.error } };
-  try {
-    return { type: 'reply', reply: { id: p.req.id, ok: true, result: handleFeatureRequest(ctx, p.req) } };
-  } catch (e) {
-    return { type: 'reply', reply: { id: p.req.id, ok: false, error: (e as Error).message } };
-  }
-}
+let ws: WsServerHandle;
 
 before(async () => {
   if (skip) return;
@@ -46,10 +38,11 @@ before(async () => {
   wDecT = tf.tensor2d(wDec, [store.dSae, dIn]);
   const prompt = model.tokenizer.encode('Once upon a time, there was').map((t) => t.id);
   ctx = { store, tokenizer, logitEffect: logitEffectByPatching(model, PROBE_HOOK, wDecT, prompt, (j) => store.maxAct[j] || 1), logitTopK: 6 };
+  ws = await startWsServer({ status: () => ({}) as never, analyze: async () => [], jobs: new JobQueue(path.join(tmp.dir, 'runs')), features: () => ctx });
   buildWebviews();
   ({ origin, server } = await startServer());
   browser = await launch();
-  hp = await openHosted(browser, `${origin}/features.html`, relay, { width: 1000, height: 700 });
+  hp = await openHosted(browser, `${origin}/features.html#ws=${encodeURIComponent(ws.url)}&token=${ws.token}`, () => null, { width: 1000, height: 700 });
   await hp.page.waitForSelector('.vlist .row');
 });
 
@@ -57,6 +50,7 @@ after(async () => {
   if (skip) return;
   await browser?.close();
   server?.close();
+  await ws?.close();
   tmp?.cleanup();
   wDecT?.dispose();
   model?.dispose();

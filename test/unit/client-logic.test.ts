@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { StatusResult, TokenFeatures } from '../../protocol/messages';
 import { LEVELS, groupByLevel, tokenLevel } from '../../client/src/intensity';
 import { withDefaultSae } from '../../client/src/settings-defaults';
-import { summarize } from '../../client/src/status-text';
+import { statusDetails, summarize } from '../../client/src/status-text';
 import { viewLeavesAnalysed } from '../../client/src/view-coverage';
 
 function tok(line: number, from: number, to: number, rel: number, top: TokenFeatures['top'] = []): TokenFeatures {
@@ -48,6 +48,26 @@ test('status text names backend, model, SAE and latency; errors and a stopped da
   assert.equal(e.tooltip, 'model file not found: /x');
   assert.match(summarize(undefined, true).tooltip, /starting/);
   assert.match(summarize(undefined, false).tooltip, /not running/);
+});
+
+test('Show Status details every part of the status, the runtime, and an error only when there is one', () => {
+  const s: StatusResult = {
+    backend: { kind: 'wasm', label: 'WASM', detail: 'simd' },
+    model: { path: '/m/stories260K.bin', name: 'stories260K', dModel: 64, nLayers: 5 },
+    sae: { path: '/s', architecture: 'jumprelu', dSae: 256, hook: 'blocks.2.hook_resid_post' },
+    memory: { numTensors: 12, numBytes: 2_500_000 },
+  };
+  assert.deepEqual(statusDetails(s, '/usr/bin/node'), [
+    'Backend: WASM — simd',
+    'Model: stories260K (d_model 64, 5 layers)',
+    'SAE: jumprelu, d_sae 256, blocks.2.hook_resid_post',
+    'Last encode: —',
+    'Tensors: 12 (2.5 MB)',
+    'Daemon runtime: /usr/bin/node',
+  ]);
+  const e = statusDetails({ ...s, model: undefined, sae: undefined, lastLatencyMs: 12.4, error: 'no model' }, 'r');
+  assert.deepEqual([e[1], e[2], e[3], e.at(-1)], ['Model: none', 'SAE: none', 'Last encode: 12 ms', 'Error: no model']);
+  assert.deepEqual(statusDetails(undefined, 'r'), ['The daemon is not running.']);
 });
 
 test('an empty SAE setting becomes the bundled default; a chosen SAE and non-objects pass through', () => {

@@ -38,23 +38,35 @@ test('validation names each bad field and refuses to build a spec', () => {
   assert.ok(!fsBad.ok && /Tokens must be ≥ 1/.test(fsBad.errors.tokens) && /required/.test(fsBad.errors.sae));
 });
 
-const job = (id: string, result: unknown, extra: Partial<JobInfo> = {}): JobInfo => ({ id, spec: { kind: 'sweepThreshold', sae: '/s' }, state: 'done', createdAt: '', dir: `/runs/${id}`, result, ...extra });
+const job = (id: string, spec: JobInfo['spec'], result: unknown, extra: Partial<JobInfo> = {}): JobInfo => ({ id, spec, state: 'done', createdAt: '', dir: `/runs/${id}`, result, ...extra });
 
-test('frontier points come from sweep lists and single evaluations, by the evaluator metric names', () => {
-  const sweep = frontierPoints(job('a', { points: [{ scale: 2, 'metrics/l0': 10, 'metrics/fvu': 0.2, delta_lm_loss: 0.1 }, { scale: 1, metrics: { 'metrics/l0': 20, 'metrics/explained_variance': 0.9 } }] }));
-  assert.equal(sweep.length, 2);
-  assert.deepEqual([sweep[0].l0, sweep[0].fvu, sweep[0].deltaLoss, sweep[0].scale, sweep[0].path, sweep[0].architecture], [10, 0.2, 0.1, 2, '/s', 'jumprelu']);
-  assert.ok(Math.abs(sweep[1].fvu! - 0.1) < 1e-12, 'FVU = 1 - explained variance');
-  const train = frontierPoints(job('b', { out: '/o', metrics: { 'metrics/l0': 5 } }, { spec: { kind: 'train', train: { architecture: 'topk' } } }));
-  assert.deepEqual(train.map((p) => [p.architecture, p.path, p.l0]), [['topk', '/o', 5]]);
-  assert.deepEqual(frontierPoints(job('c', { points: [{ 'metrics/l0': 1 }] }, { state: 'running' })), []);
-  assert.deepEqual(frontierPoints(job('d', { note: 'no metrics' })), []);
+test('frontier points come from each job kind\'s one result shape, by the evaluator metric names', () => {
+  // The shapes server/src/jobs/run-job.ts returns: sweepThreshold { rows, out }, eval { metrics }, train the run's fields.
+  const sweepSpec = { kind: 'sweepThreshold' as const, sae: '/s', scales: [2, 1] };
+  const rows = [
+    { scale: 2, l0: 10, fvu: 0.2, delta_lm_loss: 0.1, loss_recovered: 0.9, dead: 3 },
+    { scale: 1, l0: 20, fvu: 0.1, delta_lm_loss: Number.NaN, loss_recovered: 0.95, dead: 1 },
+  ];
+  const sweep = frontierPoints(job('a', sweepSpec, { rows, out: '/runs/a' }));
+  assert.deepEqual(sweep.map((p) => [p.l0, p.fvu, p.deltaLoss, p.scale, p.path, p.architecture]), [
+    [10, 0.2, 0.1, 2, '/s', 'jumprelu'],
+    [20, 0.1, undefined, 1, '/s', 'jumprelu'],
+  ], 'the SAE a sweep rescaled is what a point loads; a NaN metric is left off');
+  const trainResult = { out: '/o', steps: 40, tokens: 1000, stopped: false, scale: 1.5, metrics: { 'metrics/l0': 5, 'metrics/explained_variance': 0.75 }, config: { architecture: 'topk' } };
+  const train = frontierPoints(job('b', { kind: 'train', train: { architecture: 'jumprelu' } }, trainResult));
+  assert.deepEqual(train.map((p) => [p.architecture, p.path, p.l0, p.fvu, p.deltaLoss]), [['topk', '/o', 5, 0.25, undefined]], 'architecture is what the run trained; FVU = 1 - EV');
+  const ev = frontierPoints(job('e', { kind: 'eval', sae: '/e' }, { metrics: { 'metrics/l0': 7, 'metrics/fvu': 0.3, delta_lm_loss: 0.05 } }));
+  assert.deepEqual(ev.map((p) => [p.path, p.l0, p.fvu, p.deltaLoss]), [['/e', 7, 0.3, 0.05]]);
+  assert.deepEqual(frontierPoints(job('c', sweepSpec, { rows, out: '/runs/c' }, { state: 'running' })), [], 'only finished jobs');
+  assert.deepEqual(frontierPoints(job('d', { kind: 'featureStore', sae: '/s' }, { store: '/runs/d/features', tokens: 100 })), [], 'a feature store is no frontier point');
+  assert.deepEqual(frontierPoints(job('f', sweepSpec, { rows: [{ ...rows[0], l0: Number.NaN }], out: '/runs/f' })), [], 'no L0, no point');
 
   const csv = frontierCsv([...sweep, { ...train[0], path: '/o,"x"' }]);
   const lines = csv.trim().split('\n');
   assert.equal(lines.length, 4);
   assert.equal(lines[1], 'jumprelu,/s,a,2,10,0.1,0.2');
-  assert.equal(lines[3], 'topk,"/o,""x""",b,,5,,');
+  assert.equal(lines[2], 'jumprelu,/s,a,1,20,,0.1');
+  assert.equal(lines[3], 'topk,"/o,""x""",b,,5,,0.25');
   const svg = frontierSvg(sweep, 'fvu', { jumprelu: '#123456' }, '/s');
   assert.equal((svg.match(/<circle/g) ?? []).length, 2);
   assert.equal((svg.match(/stroke-width="2"/g) ?? []).length, 2, 'both /s points are the current SAE');
