@@ -2,7 +2,7 @@
 // once with the SAE spliced in at its hook and the interventions applied, with the same decoding
 // (and, when sampling, the same random numbers) so the two differ only by the steering.
 import { tf } from '../tf';
-import type { ActivationFn, KvCache } from '../lm/types';
+import type { ActivationFn, KvCache, Tokenizer } from '../lm/types';
 import type { Sae } from '../sae/types';
 import { makeSampler } from './sampling';
 import { saeHookFor, steerStart, steeringFn } from './splice';
@@ -35,13 +35,28 @@ export function continueTokens(model: SteerableModel, prompt: number[], o: Decod
   return ids.slice(prompt.length);
 }
 
+/**
+ * The text each generated token adds after the prompt (decoding them one by one would drop the
+ * leading space SentencePiece decoders strip after BOS). ids: the generated ids only.
+ */
+export function tokenTexts(tokenizer: Pick<Tokenizer, 'decode'>, prompt: number[], ids: number[]): string[] {
+  const out: string[] = [];
+  let prev = tokenizer.decode(prompt);
+  for (let i = 0; i < ids.length; i++) {
+    const cur = tokenizer.decode(prompt.concat(ids.slice(0, i + 1)));
+    out.push(cur.startsWith(prev) ? cur.slice(prev.length) : cur);
+    prev = cur;
+  }
+  return out;
+}
+
 /** The unsteered and the steered continuation of `prompt`, and where they differ. */
 export function steerGenerate(model: SteerableModel, sae: Sae, prompt: number[], spec: SteerSpec, o: DecodingOptions): SteerResult {
   const hook = saeHookFor(model, sae);
   const fn = steeringFn(sae, spec.interventions, steerStart(prompt, model.tokenizer.bosId, spec));
   const plain = continueTokens(model, prompt, o);
   const steered = continueTokens(model, prompt, o, { hook, fn });
-  const text = (ids: number[]): Continuation => ({ ids, text: model.tokenizer.decode(ids) });
+  const text = (ids: number[]): Continuation => ({ ids, text: model.tokenizer.decode(ids), tokens: tokenTexts(model.tokenizer, prompt, ids) });
   const n = Math.max(plain.length, steered.length);
   const differs = Array.from({ length: n }, (_, i) => plain[i] !== steered[i]);
   return { hook, prompt, unsteered: text(plain), steered: text(steered), firstDiff: differs.indexOf(true), differs };

@@ -35,6 +35,8 @@ export interface Continuation {
   /** Generated token ids (after the prompt). */
   ids: number[];
   text: string;
+  /** Each generated token's text in context (its share of the decoded string): [ids.length]. */
+  tokens: string[];
 }
 
 export interface SteerResult {
