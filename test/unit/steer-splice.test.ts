@@ -1,15 +1,23 @@
 // The hook replacement the steering rides on: forwardCached with a replacement sees each pass's
 // absolute first position, identity keeps the logits exactly, and a cached replaced run equals the
-// uncached runWithReplacement; directLogits is W_U with the final norm's gain folded in; the sampler.
+// uncached runWithReplacement; directLogits is W_U with the final norm's gain folded in (RMSNorm and
+// LayerNorm); the splice on GPT-2 and on per-token normalised SAEs; the sampler.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend } from '../../server/src/engine/backend';
-import { loadLlama2c } from '../../server/src/engine/lm/load-model';
+import { loadLlama2c, loadModel } from '../../server/src/engine/lm/load-model';
 import type { LlamaModel } from '../../server/src/engine/lm/llama';
 import type { KvCache } from '../../server/src/engine/lm/types';
+import { greedyGenerate } from '../../server/src/engine/lm/generate';
+import { normaliseIn } from '../../server/src/engine/sae/normalization';
+import { steerGenerate } from '../../server/src/engine/steer/generate';
 import { argmax, makeSampler, seededRandom } from '../../server/src/engine/steer/sampling';
+import { steeringFn } from '../../server/src/engine/steer/splice';
+import { asSteerable } from '../../server/src/engine/steer/steerable';
 import { tf, type Tensor2D, type Tensor3D } from '../../server/src/engine/tf';
-import { sharedFile } from '../helpers/paths';
+import { writeTinyGpt2 } from '../helpers/lm-fixtures';
+import { sharedFile, tempDir } from '../helpers/paths';
+import { randomSae } from '../helpers/sae-fixtures';
 
 let model: LlamaModel;
 before(async () => {
@@ -93,4 +101,52 @@ test('sampler: greedy is argmax; a seed reproduces; top-p keeps only the nucleus
   const cold = draw({ temperature: 0.05 });
   assert.ok(cold[1] > 300, `at T=0.05 token 1 should dominate: ${cold}`);
   assert.throws(() => makeSampler({ steps: 1, temperature: -1 }), /temperature -1/);
+});
+
+test('GPT-2 (LayerNorm head, no BOS): directLogits centres, splicing without intervention is exact', async () => {
+  const tmp = tempDir();
+  writeTinyGpt2(tmp.dir);
+  const m = asSteerable(await loadModel(tmp.dir));
+  const sae = randomSae('jumprelu', m.config.dModel, 32, 3, { metadata: { hook_name: 'blocks.0.hook_resid_post' } });
+  try {
+    const d = m.config.dModel;
+    const dirs = tf.randomNormal([2, d], 0, 1, 'float32', 6) as Tensor2D;
+    // head(x) − head(c·1) = W_U · (g ⊙ (x − μ) / σ): scaling by σ gives the direct logits.
+    const check = tf.tidy(() => {
+      const head = (x: tf.Tensor) => tf.reshape(m.runWithReplacement([[5, 6]], 'blocks.1.hook_resid_post', () => tf.reshape(x, [1, 2, d]) as Tensor3D), [2, -1]);
+      const { variance } = tf.moments(dirs, -1, true);
+      const viaHead = tf.mul(tf.sub(head(dirs), head(tf.ones([2, d]))), tf.sqrt(tf.add(variance, 1e-5)));
+      return maxAbsDiff(viaHead, m.directLogits(dirs));
+    });
+    assert.ok(check < 1e-3, `directLogits vs head: ${check}`);
+    dirs.dispose();
+    const prompt = m.tokenizer.encode('the cat').map((t) => t.id);
+    const r = steerGenerate(m, sae, prompt, { interventions: [] }, { steps: 8 });
+    assert.deepEqual(r.steered.ids, greedyGenerate(m, prompt, 8).slice(prompt.length));
+    assert.deepEqual(r.steered.ids, r.unsteered.ids);
+  } finally {
+    sae.dispose();
+    m.dispose();
+    tmp.cleanup();
+  }
+});
+
+test('per-token normalised SAEs (layer_norm): ablating every feature leaves x − x̂ + decode(0) in raw units', () => {
+  const d = 8;
+  const sae = randomSae('jumprelu', d, 16, 2, { normalize_activations: 'layer_norm' });
+  const all = Array.from({ length: 16 }, (_, feature) => ({ feature, mode: 'ablate' as const }));
+  const act = tf.randomNormal([1, 3, d], 1, 2, 'float32', 11) as Tensor3D;
+  const err = tf.tidy(() => {
+    const out = tf.reshape(steeringFn(sae, all, 0)(act, 0), [3, d]);
+    const x = tf.reshape(act, [3, d]) as Tensor2D;
+    const { undo } = normaliseIn(x, 'layer_norm');
+    const want = tf.add(tf.sub(x, sae.forward(x)), undo(tf.tile(tf.reshape(sae.params().b_dec, [1, d]), [3, 1]) as Tensor2D));
+    return maxAbsDiff(out, want);
+  });
+  assert.ok(err < 1e-4, `max error ${err}`);
+  // Steering that starts after the rows leaves them bit for bit.
+  const later = steeringFn(sae, all, 5)(act, 0);
+  assert.equal(maxAbsDiff(later, act), 0);
+  tf.dispose([act, later]);
+  sae.dispose();
 });

@@ -17,8 +17,8 @@ export function checkInterventions(sae: Pick<Sae, 'dSae'>, list: Intervention[])
     }
     if (seen.has(iv.feature)) throw new Error(`feature ${iv.feature} has more than one intervention`);
     seen.add(iv.feature);
-    if (iv.mode !== 'ablate' && !Number.isFinite(iv.value)) throw new Error(`feature ${iv.feature}: ${iv.mode} needs a finite value, got ${iv.value}`);
     if (!['clamp', 'scale', 'ablate'].includes(iv.mode)) throw new Error(`feature ${iv.feature}: unknown intervention "${iv.mode}" (clamp, scale or ablate)`);
+    if (iv.mode !== 'ablate' && !Number.isFinite(iv.value)) throw new Error(`feature ${iv.feature}: ${iv.mode} needs a finite value, got ${iv.value}`);
   }
 }
 
@@ -43,8 +43,8 @@ function intervene(f: Tensor2D, list: Intervention[]): Tensor2D {
   const mult = new Float32Array(d).fill(1);
   const add = new Float32Array(d);
   for (const iv of list) {
-    mult[iv.feature] = iv.mode === 'scale' ? iv.value! : 0;
-    add[iv.feature] = iv.mode === 'clamp' ? iv.value! : 0;
+    mult[iv.feature] = iv.mode === 'scale' ? (iv.value ?? 1) : 0;
+    add[iv.feature] = iv.mode === 'clamp' ? (iv.value ?? 0) : 0;
   }
   return tf.add(tf.mul(f, tf.tensor1d(mult)), tf.tensor1d(add)) as Tensor2D;
 }
