@@ -5,6 +5,7 @@ import { tf, type Tensor2D } from '../engine/tf';
 import { FeatureStore, STORE_FILE } from '../engine/features/feature-store';
 import { readSafetensorsHeader, readTensorF32 } from '../engine/io/safetensors';
 import type { LanguageModel, Tokenizer } from '../engine/lm/types';
+import { pieceText } from '../engine/lm/piece-text';
 import type { FeatureCardResult, FeatureListResult, FeatureRequest, FeatureSort } from '../../../protocol/messages';
 
 export const DEFAULT_MAX_DENSITY = 0.01;
@@ -55,15 +56,7 @@ export function logitEffectByPatching(
   };
 }
 
-/** Display form of a vocabulary piece: SentencePiece's '▁' is a space, byte pieces become their character. */
-export function pieceText(tokenizer: FeatureOpsContext['tokenizer'], id: number): string {
-  if (id < 0) return '';
-  if (!tokenizer) return `#${id}`;
-  const p = tokenizer.idToPiece(id);
-  const byte = /^<0x([0-9A-Fa-f]{2})>$/.exec(p);
-  if (byte) return String.fromCharCode(parseInt(byte[1], 16));
-  return p.replace(/\u2581/g, ' ');
-}
+export { pieceText };
 
 export function listFeatures(ctx: FeatureOpsContext, req: Extract<FeatureRequest, { op: 'listFeatures' }>): FeatureListResult {
   const { store } = ctx;

@@ -7,6 +7,7 @@ import { registerLm } from './lm';
 import { registerTrain } from './train';
 import { registerDaemon } from './daemon';
 import { registerFeatures } from './features';
+import { registerSteer } from './steer';
 
 export function buildProgram(): Command {
   const program = new Command('jumplens')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerLm(program);
   registerTrain(program);
   registerFeatures(program);
+  registerSteer(program);
   registerDaemon(program);
   return program;
 }

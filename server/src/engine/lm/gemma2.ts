@@ -176,4 +176,8 @@ export class Gemma2Model extends TransformerModel {
     if (this.spec.finalSoftcap) logits = softCap(logits, this.spec.finalSoftcap);
     return logits;
   }
+
+  directLogits(dirs: Tensor2D): Tensor2D {
+    return tf.tidy(() => tf.matMul(tf.mul(dirs, this.finalNorm), this.embed, false, true) as Tensor2D);
+  }
 }

@@ -153,4 +153,9 @@ export class Gpt2Model extends TransformerModel {
     const xn = tf.reshape(layerNorm(x, this.lnfG, this.lnfB, this.spec.eps), [b * s, d]);
     return tf.reshape(tf.matMul(xn, this.lmHead ?? this.wte, false, true), [b, s, this.config.vocabSize]) as Tensor3D;
   }
+
+  directLogits(dirs: Tensor2D): Tensor2D {
+    // LayerNorm removes each vector's mean before the gain, so centre the directions first.
+    return tf.tidy(() => tf.matMul(tf.mul(tf.sub(dirs, tf.mean(dirs, -1, true)), this.lnfG), this.lmHead ?? this.wte, false, true) as Tensor2D);
+  }
 }

@@ -155,4 +155,8 @@ export class LlamaModel extends TransformerModel {
     const xn = tf.reshape(rmsNorm(x, this.finalNorm, this.spec.normEps), [b * s, d]);
     return tf.reshape(tf.matMul(xn, this.lmHead ?? this.embed, false, true), [b, s, this.config.vocabSize]) as Tensor3D;
   }
+
+  directLogits(dirs: Tensor2D): Tensor2D {
+    return tf.tidy(() => tf.matMul(tf.mul(dirs, this.finalNorm), this.lmHead ?? this.embed, false, true) as Tensor2D);
+  }
 }

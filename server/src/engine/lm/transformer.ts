@@ -1,7 +1,7 @@
 // The hook-point machinery every decoder shares: one residual-stream loop with the five
 // TransformerLens sites, early stop after the hook's layer, activation replacement, and the KV
 // cache for incremental runs. Architectures supply embedding, attention, MLP and head.
-import { tf, type Tensor, type Tensor3D } from '../tf';
+import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../tf';
 import { allHookNames, parseHook, type HookPoint } from './hooks';
 import type { ActivationFn, KvCache, LanguageModel, LmConfig, Tokenizer } from './types';
 
@@ -79,6 +79,12 @@ export abstract class TransformerModel implements LanguageModel {
   protected abstract mlp(layer: number, x: Tensor3D): Tensor3D;
   /** Final residual -> logits. */
   protected abstract head(x: Tensor3D): Tensor3D;
+  /**
+   * Residual-stream directions read straight through the unembedding, dirs: [n, d] -> [n, vocab]:
+   * W_U with the final norm's gain folded in (and LayerNorm's centring), as TransformerLens's
+   * fold_ln gives sae_vis; no per-vector normalising division, no bias, no soft-cap.
+   */
+  abstract directLogits(dirs: Tensor2D): Tensor2D;
 
   hookNames(): string[] {
     return allHookNames(this.config.nLayers);
@@ -97,7 +103,7 @@ export abstract class TransformerModel implements LanguageModel {
   private run(ids: number[][], o: RunOptions): Tensor3D {
     const at = (name: string, x: Tensor3D): Tensor3D => {
       if (o.replace?.hook.name !== name) return x;
-      const y = o.replace.fn(x);
+      const y = o.replace.fn(x, o.ctx.pos0);
       if (y.shape.length !== 3 || y.shape.some((d, i) => d !== x.shape[i])) {
         throw new Error(`replacement at ${name} returned shape [${y.shape.join(', ')}], expected [${x.shape.join(', ')}]`);
       }
@@ -140,9 +146,12 @@ export abstract class TransformerModel implements LanguageModel {
     return tf.tidy(() => this.run(ids, { replace: { hook: h, fn }, ctx: { pos0: 0 } }));
   }
 
-  /** Logits of the new positions only, extending the cache (for generation). */
-  forwardCached(ids: number[], cache: KvCache | undefined): { logits: Tensor3D; cache: KvCache } {
-    const r = this.cached(ids, undefined, cache);
+  /**
+   * Logits of the new positions only, extending the cache (for generation); `replace` splices
+   * fn(act) in at a hook, for the new positions (the cache then holds the replaced run's keys).
+   */
+  forwardCached(ids: number[], cache: KvCache | undefined, replace?: { hook: string; fn: ActivationFn }): { logits: Tensor3D; cache: KvCache } {
+    const r = this.cached(ids, undefined, cache, replace && { hook: parseHook(replace.hook, this.config.nLayers), fn: replace.fn });
     return { logits: r.out, cache: r.cache };
   }
 
@@ -151,7 +160,7 @@ export abstract class TransformerModel implements LanguageModel {
     return { act: r.out, cache: r.cache };
   }
 
-  private cached(ids: number[], stop: HookPoint | undefined, cache: KvCache | undefined): { out: Tensor3D; cache: KvCache } {
+  private cached(ids: number[], stop: HookPoint | undefined, cache: KvCache | undefined, replace?: RunOptions['replace']): { out: Tensor3D; cache: KvCache } {
     if (cache !== undefined && !(cache instanceof LayerKvCache && cache.owner === this)) {
       throw new Error(`${this.config.name}: this KvCache was made by a different model`);
     }
@@ -171,7 +180,7 @@ export abstract class TransformerModel implements LanguageModel {
     this.checkIds([fresh], pos0);
     const { out, layers } = tf.tidy(() => {
       const ctx: AttnContext = { pos0, past: c.layers, collect: [] };
-      const out = this.run([fresh], { stop, ctx });
+      const out = this.run([fresh], { stop, replace, ctx });
       return { out, layers: ctx.collect!.slice(0, Math.min(need, ctx.collect!.length)) };
     });
     c.set(layers, ids.length);

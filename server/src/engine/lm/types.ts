@@ -39,8 +39,12 @@ export interface Tokenizer {
   idToPiece(id: number): string;
 }
 
-/** Activation replacement for `runWithReplacement`: act: [batch, seq, d] -> same shape. */
-export type ActivationFn = (act: Tensor3D) => Tensor3D;
+/**
+ * Activation replacement for `runWithReplacement` / `forwardCached`: act: [batch, seq, d] -> same
+ * shape. pos0 is the absolute position of act's first row (the cache length; 0 or absent without
+ * a cache).
+ */
+export type ActivationFn = (act: Tensor3D, pos0?: number) => Tensor3D;
 
 /** Keys and values of every layer, to extend a prompt without recomputing its prefix. */
 export interface KvCache {
