@@ -3,13 +3,15 @@
 // exactly: a dummy-prefix space, one token per UTF-8 character (or its bytes + 3 as byte fallback),
 // then repeatedly merge the adjacent pair whose concatenation is the highest-scoring vocabulary
 // entry (ties: leftmost). Pieces are kept as byte strings (latin1) so lookups are byte-exact.
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../io/open-regular';
 import { Utf8Index } from './offsets';
 import { PairHeap } from './pair-heap';
 import type { TokenSpan, Tokenizer } from './types';
 
 const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
 const UTF8 = new TextDecoder();
+/** Llama 2's tokenizer.bin is 434 KB; anything near this is not a tokenizer. */
+const MAX_TOKENIZER_BYTES = 64 * 2 ** 20;
 
 export class Llama2cTokenizer implements Tokenizer {
   readonly vocabSize: number;
@@ -36,12 +38,7 @@ export class Llama2cTokenizer implements Tokenizer {
   }
 
   static load(file: string, expectedVocab?: number): Llama2cTokenizer {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(file);
-    } catch (e) {
-      throw new Error(`${file}: cannot read tokenizer (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
+    const buf = readRegularFile(file, { what: 'tokenizer', maxBytes: MAX_TOKENIZER_BYTES });
     if (buf.length < 4) throw new Error(`${file}: tokenizer.bin truncated: no max_token_length header`);
     const maxLen = buf.readInt32LE(0);
     if (maxLen <= 0 || maxLen > 1024) throw new Error(`${file}: tokenizer.bin max_token_length ${maxLen} is not plausible`);
