@@ -3,7 +3,7 @@
 // resuming it twice) while a lock whose pid is dead is taken over; and a diverging training job
 // ends `failed` with the step and reason, releasing its lock.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
@@ -18,7 +18,7 @@ import { tempDir } from '../helpers/paths';
 
 const onDisk = (job: JobInfo): JobInfo => JSON.parse(readFileSync(path.join(job.dir, JOB_FILE), 'utf8'));
 
-test('a job.json holding null, an array or a non-job object is skipped with a warning naming it', () => {
+test('a job.json holding null, an array, a non-job object or a FIFO is skipped with a warning naming it', () => {
   const t = tempDir();
   const err = mock.method(console, 'error', () => {});
   try {
@@ -27,17 +27,20 @@ test('a job.json holding null, an array or a non-job object is skipped with a wa
       mkdirSync(path.join(t.dir, name));
       writeFileSync(path.join(t.dir, name, JOB_FILE), text);
     }
+    mkdirSync(path.join(t.dir, 'e'));
+    execFileSync('mkfifo', [path.join(t.dir, 'e', JOB_FILE)]);
     const good = new RunStore(t.dir).create({ kind: 'eval' });
     good.state = 'done';
     new RunStore(t.dir).save(good);
     const q = new JobQueue(t.dir); // used to throw "Cannot set properties of null"
     assert.deepEqual(q.list().map((j) => j.id), [good.id]);
     const lines = err.mock.calls.map((c) => String(c.arguments[0]));
-    assert.equal(lines.length, 4);
+    assert.equal(lines.length, 5);
     assert.ok(lines[0].startsWith(`${path.join(t.dir, 'a', JOB_FILE)}: not a job: expected a JSON object, got null`), lines[0]);
     assert.ok(lines[1].includes(`${path.join(t.dir, 'b', JOB_FILE)}: not a job: expected a JSON object, got an array`));
     assert.ok(lines[2].includes(`${path.join(t.dir, 'c', JOB_FILE)}: not a job: "id" must be a string`));
     assert.ok(lines[3].includes(`${path.join(t.dir, 'd', JOB_FILE)}: not a job: unknown "state" "exploded"`));
+    assert.ok(lines[4].startsWith(`${path.join(t.dir, 'e', JOB_FILE)}: unreadable job file (${path.join(t.dir, 'e', JOB_FILE)}: is a FIFO (named pipe), not a regular file`), lines[4]);
   } finally {
     err.mock.restore();
     t.cleanup();

@@ -2,10 +2,11 @@
 // progress, result), `log.txt`, and whatever the job writes (checkpoints/, metrics, SAE files).
 // A daemon that restarts reads these back; jobs it finds queued or running were cut off and are
 // listed as interrupted, unless another live daemon holds their lock (job-lock.ts).
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonAtomic } from '../engine/io/atomic-write';
+import { readRegularFile } from '../engine/io/open-regular';
 import type { JobInfo, JobSpec } from '../../../protocol/messages';
 import { acquireJobLock, lockState, releaseJobLock } from './job-lock';
 
@@ -55,7 +56,8 @@ export class RunStore {
       if (!existsSync(f)) continue;
       let job: JobInfo;
       try {
-        job = JSON.parse(readFileSync(f, 'utf8')) as JobInfo;
+        // Regular files only: a FIFO named job.json would otherwise block the daemon's start.
+        job = JSON.parse(readRegularFile(f, { encoding: 'utf8', maxBytes: 16 * 2 ** 20 })) as JobInfo;
       } catch (e) {
         // A broken job.json must not stop the daemon; it is skipped and said once on stderr.
         console.error(`${f}: unreadable job file (${e instanceof Error ? e.message : e}); skipped`);
