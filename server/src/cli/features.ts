@@ -6,6 +6,7 @@ import { buildFeatureStore } from '../engine/features/build-feature-store';
 import { FeatureStore } from '../engine/features/feature-store';
 import { loadModel } from '../engine/lm/load-model';
 import { loadSae } from '../engine/sae/io';
+import { positiveInt } from './numeric-flags';
 
 export function registerFeatures(program: Command): void {
   const features = program.command('features').description('feature stores: top activating contexts, densities, histograms, labels');
@@ -17,9 +18,9 @@ export function registerFeatures(program: Command): void {
     .requiredOption('--sae <path>', 'SAE folder or params.npz')
     .requiredOption('--corpus <path>', 'text corpus: file or folder')
     .option('--out <dir>', 'output folder')
-    .option('--tokens <n>', 'tokens to read', (v) => parseInt(v, 10), 100_000)
-    .option('--context <n>', 'context size', (v) => parseInt(v, 10), 128)
-    .option('--top <n>', 'top contexts per feature', (v) => parseInt(v, 10), 20)
+    .option('--tokens <n>', 'tokens to read', positiveInt, 100_000)
+    .option('--context <n>', 'context size', positiveInt, 128)
+    .option('--top <n>', 'top contexts per feature', positiveInt, 20)
     .action(async (o: { model: string; sae: string; corpus: string; out?: string; tokens: number; context: number; top: number }) => {
       await initBackend();
       const model = await loadModel(o.model);

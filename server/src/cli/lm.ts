@@ -9,6 +9,7 @@ import { loadModel, resolveModelPath } from '../engine/lm/load-model';
 import { modelsDir } from '../engine/lm/models-dir';
 import { writeNpy } from '../engine/io/npy';
 import { tf } from '../engine/tf';
+import { nonNegativeInt, numberFlag, positiveInt } from './numeric-flags';
 
 interface ModelOpts {
   tokenizer?: string;
@@ -103,11 +104,11 @@ export function registerLm(program: Command): void {
   lm.command('generate <model>')
     .description('greedy (argmax) generation, to compare with a reference implementation')
     .requiredOption('--text <text>', 'prompt')
-    .option('--steps <n>', 'tokens to generate', '32')
+    .option('--steps <n>', 'tokens to generate', nonNegativeInt, 32)
     .option('--tokenizer <file>', 'tokenizer.bin for a llama2.c checkpoint')
     .option('--no-cache', 'recompute the whole prefix every step')
     .option('--json', 'print JSON')
-    .action(async (name: string, o: ModelOpts & { text: string; steps: string; cache: boolean; json?: boolean }) => {
+    .action(async (name: string, o: ModelOpts & { text: string; steps: number; cache: boolean; json?: boolean }) => {
       const steps = Number(o.steps);
       if (!Number.isInteger(steps) || steps < 0) throw new Error(`--steps ${o.steps}: expected a non-negative integer`);
       const m = await loadModel(name, o);
@@ -128,11 +129,11 @@ export function registerLm(program: Command): void {
   lm.command('eval <model>')
     .description('mean next-token cross-entropy (nats) on a held-out slice: the last --docs documents of a corpus')
     .requiredOption('--corpus <file>', 'corpus file or folder (.json array, .jsonl, .txt)')
-    .option('--docs <n>', 'number of documents from the end of the corpus', '50')
-    .option('--max-tokens <n>', 'stop after scoring this many tokens')
-    .option('--context <n>', 'window length in tokens', '256')
+    .option('--docs <n>', 'number of documents from the end of the corpus', positiveInt, 50)
+    .option('--max-tokens <n>', 'stop after scoring this many tokens', positiveInt)
+    .option('--context <n>', 'window length in tokens', numberFlag({ int: true, min: 2 }), 256)
     .option('--tokenizer <file>', 'tokenizer.bin for a llama2.c checkpoint')
-    .action(async (name: string, o: ModelOpts & { corpus: string; docs: string; maxTokens?: string; context: string }) => {
+    .action(async (name: string, o: ModelOpts & { corpus: string; docs: number; maxTokens?: number; context: number }) => {
       const m = await loadModel(name, o);
       let total = 0;
       for (const _ of readCorpus(o.corpus)) total++;

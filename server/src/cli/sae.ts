@@ -8,6 +8,7 @@ import { gatedToJumpRelu } from '../engine/sae/create';
 import { sparseTopK } from '../engine/sae/sparse-topk';
 import type { Sae, SaeDtype } from '../engine/sae/types';
 import { tf, type Tensor2D } from '../engine/tf';
+import { positiveInt } from './numeric-flags';
 
 /** Reads an [n, width] float .npy and checks its width. */
 function readMatrix(file: string, width: number, what: string): Tensor2D {
@@ -86,9 +87,9 @@ export function registerSae(program: Command): void {
     .requiredOption('--sae <path>', 'SAE folder or params.npz')
     .requiredOption('--in <file>', 'activations .npy [n, d_in]')
     .option('--out <file>', 'dense feature activations .npy [n, d_sae] (float32)')
-    .option('--top-k <k>', 'print the k strongest features per token instead', (v) => parseInt(v, 10))
+    .option('--top-k <k>', 'print the k strongest features per token instead', positiveInt)
     .option('--json', 'with --top-k: print JSON')
-    .option('--batch <n>', 'rows per batch', (v) => parseInt(v, 10), 1024)
+    .option('--batch <n>', 'rows per batch', positiveInt, 1024)
     .action(async (o: { sae: string; in: string; out?: string; topK?: number; json?: boolean; batch: number }) => {
       if (!o.out && !o.topK) throw new Error('give --out F.npy (dense) or --top-k K (sparse)');
       await initBackend();

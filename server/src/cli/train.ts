@@ -11,6 +11,7 @@ import type { TrainConfig, TrainProgressEvent } from '../engine/train/types';
 import { runSweep, type SweepConfig } from '../engine/train/sweep';
 import { evalCommand, sweepThreshold } from '../engine/eval/eval-command';
 import { writeTrainingCurves } from '../engine/eval/plots';
+import { nonNegativeInt, positiveInt, trainFlag } from './numeric-flags';
 
 function readJson(file: string): Record<string, unknown> {
   try {
@@ -60,15 +61,15 @@ export function registerTrain(program: Command): void {
     .option('--activations <file>', '.npy [n, d_in] or .safetensors activations instead of a model')
     .option('--activation-cache <file>', 'cache the model activations here (.safetensors) and reuse them')
     .option('--arch <name>', 'jumprelu | relu | gated | topk | batchtopk')
-    .option('--d-sae <n>', 'number of latents', Number)
-    .option('--l0-coefficient <x>', 'λ (JumpReLU L0; L1 for relu/gated)', Number)
-    .option('--k <n>', 'TopK / BatchTopK k', Number)
-    .option('--lr <x>', 'learning rate', Number)
-    .option('--batch-size <n>', 'activations per step', Number)
-    .option('--steps <n>', 'optimisation steps', Number)
-    .option('--tokens <n>', 'training tokens (steps = tokens / batch size)', Number)
-    .option('--context-size <n>', 'tokens per sequence, BOS included', Number)
-    .option('--seed <n>', 'seed for init and shuffling', Number)
+    .option('--d-sae <n>', 'number of latents', trainFlag('d_sae'))
+    .option('--l0-coefficient <x>', 'λ (JumpReLU L0; L1 for relu/gated)', trainFlag('l0Coefficient'))
+    .option('--k <n>', 'TopK / BatchTopK k', trainFlag('k'))
+    .option('--lr <x>', 'learning rate', trainFlag('lr'))
+    .option('--batch-size <n>', 'activations per step', trainFlag('batchSize'))
+    .option('--steps <n>', 'optimisation steps', trainFlag('steps'))
+    .option('--tokens <n>', 'training tokens (steps = tokens / batch size)', trainFlag('trainTokens'))
+    .option('--context-size <n>', 'tokens per sequence, BOS included', trainFlag('contextSize'))
+    .option('--seed <n>', 'seed for init and shuffling', trainFlag('seed'))
     .option('--out <dir>', 'output directory')
     .option('--init-from <dir>', 'fine-tune this JumpReLU SAE directory (SAELens layout)')
     .option('--thresholds-only', 'with --init-from: train the thresholds alone')
@@ -129,9 +130,9 @@ export function registerTrain(program: Command): void {
     .requiredOption('--sae <dir>', 'SAE directory (cfg.json + sae_weights.safetensors)')
     .requiredOption('--corpus <path>', 'evaluation text')
     .option('--hook <name>', 'hook (default: the SAE cfg metadata.hook_name)')
-    .option('--tokens <n>', 'evaluation tokens', Number, 50000)
-    .option('--context-size <n>', 'tokens per sequence (default: the SAE cfg context_size or 256)', Number)
-    .option('--skip-docs <n>', 'skip the first N documents (held-out tail)', Number)
+    .option('--tokens <n>', 'evaluation tokens', positiveInt, 50000)
+    .option('--context-size <n>', 'tokens per sequence (default: the SAE cfg context_size or 256)', trainFlag('contextSize'))
+    .option('--skip-docs <n>', 'skip the first N documents (held-out tail)', nonNegativeInt)
     .option('--json', 'print JSON')
     .action(async (o: { model: string; sae: string; corpus: string; hook?: string; tokens: number; contextSize?: number; skipDocs?: number; json?: boolean }) => {
       await initBackend();
@@ -163,13 +164,15 @@ export function registerTrain(program: Command): void {
     .requiredOption('--model <path>', 'language model')
     .requiredOption('--corpus <path>', 'evaluation text')
     .option('--scales <list>', 'threshold multipliers', '0.5,0.75,1,1.5,2')
-    .option('--tokens <n>', 'evaluation tokens', Number, 50000)
-    .option('--skip-docs <n>', 'skip the first N documents (held-out tail)', Number)
+    .option('--tokens <n>', 'evaluation tokens', positiveInt, 50000)
+    .option('--skip-docs <n>', 'skip the first N documents (held-out tail)', nonNegativeInt)
     .option('--out <dir>', 'write threshold-sweep.json/.csv/.svg here')
     .option('--json', 'print JSON')
     .action(async (o: { sae: string; model: string; corpus: string; scales: string; tokens: number; skipDocs?: number; out?: string; json?: boolean }) => {
       await initBackend();
-      const rows = await sweepThreshold({ ...o, scales: o.scales.split(',').map(Number) });
+      const scales = o.scales.split(',').map(Number);
+      if (!scales.length || !scales.every((x) => Number.isFinite(x) && x > 0)) throw new Error(`--scales ${o.scales}: expected a comma-separated list of positive numbers`);
+      const rows = await sweepThreshold({ ...o, scales });
       if (o.json) console.log(JSON.stringify(rows, null, 2));
       else for (const r of rows) console.log(`scale ${r.scale}\tL0 ${r.l0.toFixed(2)}\tFVU ${r.fvu.toFixed(4)}\tdelta LM loss ${r.delta_lm_loss.toFixed(4)}`);
     });

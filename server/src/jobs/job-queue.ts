@@ -61,6 +61,7 @@ export class JobQueue extends EventEmitter<{ event: [JobEvent] }> {
     const job = this.require(id);
     if (job.state === 'queued' || job.state === 'running') throw new Error(`job ${id} is already ${job.state}`);
     if (job.state === 'done') throw new Error(`job ${id} is done; start a new one`);
+    this.store.claim(job); // refuses a job another live daemon holds
     job.state = 'queued';
     job.error = undefined;
     this.store.save(job);
@@ -107,10 +108,12 @@ export class JobQueue extends EventEmitter<{ event: [JobEvent] }> {
   }
 
   async dispose(): Promise<void> {
+    for (const p of this.pending) this.store.release(p.job);
     this.pending = [];
     const r = this.running;
     if (r) {
       await r.worker.terminate();
+      this.store.release(r.job);
       // Left as 'running' on disk on purpose: the next daemon lists it as interrupted.
     }
   }
@@ -180,6 +183,7 @@ export class JobQueue extends EventEmitter<{ event: [JobEvent] }> {
   private finish(job: JobInfo, state: JobInfo['state']): void {
     job.state = state;
     this.store.save(job);
+    this.store.release(job);
     this.store.log(job, state + (job.error ? `: ${job.error}` : ''));
     this.emitState(job);
   }

@@ -15,6 +15,8 @@ export type Emit = (m: WorkerToQueue) => void;
 
 export async function runJob(inp: WorkerInput, emit: Emit, signal: AbortSignal): Promise<unknown> {
   const { spec, dir } = inp;
+  if (spec.tokens !== undefined && !(Number.isInteger(spec.tokens) && spec.tokens >= 1)) throw new Error(`${spec.kind} job: "tokens" must be an integer ≥ 1, got ${JSON.stringify(spec.tokens)}`);
+  if (spec.scales !== undefined && !(Array.isArray(spec.scales) && spec.scales.length > 0 && spec.scales.every((x) => Number.isFinite(x) && x > 0))) throw new Error(`${spec.kind} job: "scales" must be a non-empty list of positive numbers`);
   const report = await initBackend();
   emit({ type: 'log', line: `backend ${report.kind} (${report.label})` });
   switch (spec.kind) {

@@ -1,7 +1,8 @@
 // Text corpora for activations, feature stores and evaluation: a file (.txt, .md, .json array of
 // strings, .jsonl with a "text" field), or a folder of such files. Documents come out one at a time
 // so a corpus larger than memory streams.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readRegularFile } from '../io/open-regular';
 import * as path from 'node:path';
 
 const TEXT_EXT = new Set(['.txt', '.md', '.jlp', '.json', '.jsonl']);
@@ -19,12 +20,8 @@ export interface CorpusOptions {
 
 function* documentsOfFile(file: string): Generator<string> {
   const ext = path.extname(file).toLowerCase();
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file}: cannot read corpus (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  // V8 strings top out near 512 MiB; a bigger corpus belongs in a folder of files.
+  const text = readRegularFile(file, { encoding: 'utf8', what: 'corpus', maxBytes: 512 * 2 ** 20 });
   if (ext === '.json') {
     let j: unknown;
     try {

@@ -3,7 +3,8 @@
 // safetensors file (`feature_store.safetensors`, readable from Python with `safetensors`) whose
 // per-feature tensors have the feature as their first axis, so a card is a few row reads; the small
 // [d_sae] arrays load at open. Labels live beside it in `labels.json`, edited and saved atomically.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonFile } from '../io/read-json';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { readRowsF32, readSafetensorsHeader, readTensorF32, writeSafetensors, type StHeader } from '../io/safetensors';
@@ -100,7 +101,7 @@ export class FeatureStore {
     }
     this.density = readTensorF32(header, 'density').data;
     this.maxAct = readTensorF32(header, 'max_act').data;
-    this.labels = readLabels(path.join(dir, LABELS_FILE));
+    this.labels = readLabels(path.join(dir, LABELS_FILE), this.meta.dSae);
   }
 
   /** Opens the store in `dir` (a folder holding feature_store.safetensors, usually `<sae>/features`). */
@@ -158,17 +159,14 @@ export class FeatureStore {
    * and `description` (or `explanation`), as Neuronpedia's explanation downloads are. Returns the count.
    */
   importNeuronpedia(file: string): number {
-    let rows: unknown;
-    try {
-      rows = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
-    }
-    const list = Array.isArray(rows) ? rows : (rows as { explanations?: unknown }).explanations;
+    // readJsonFile refuses FIFOs, devices and oversized files before reading.
+    const rows = readJsonFile(file);
+    const list = Array.isArray(rows) ? rows : (rows as { explanations?: unknown } | null)?.explanations;
     if (!Array.isArray(list)) throw new Error(`${file}: expected a JSON array of {index, description}`);
     const next = { ...this.labels };
     let n = 0;
-    for (const r of list as Record<string, unknown>[]) {
+    for (const r of list as (Record<string, unknown> | null)[]) {
+      if (typeof r !== 'object' || r === null) continue;
       const idx = Number(r.index);
       const text = typeof r.description === 'string' ? r.description : typeof r.explanation === 'string' ? r.explanation : undefined;
       if (!Number.isInteger(idx) || idx < 0 || idx >= this.dSae || !text) continue;
@@ -181,15 +179,26 @@ export class FeatureStore {
   }
 }
 
-function readLabels(file: string): Record<string, string> {
+/**
+ * labels.json, validated: an entry that is not `"<feature id in 0..dSae-1>": "<string>"` would break
+ * every hover on that feature and the browser's search, so it is dropped with one warning naming
+ * the file (the rest still load).
+ */
+export function readLabels(file: string, dSae: number): Record<string, string> {
   if (!existsSync(file)) return {};
-  let j: unknown;
-  try {
-    j = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  const j = readJsonFile(file);
+  const labels = typeof j === 'object' && j !== null ? (j as { labels?: unknown }).labels : undefined;
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw new Error(`${file}: expected {"labels": {"<feature id>": "<label>"}}`);
+  const out: Record<string, string> = {};
+  const bad: string[] = [];
+  for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
+    const id = Number(k);
+    if (typeof v === 'string' && Number.isInteger(id) && id >= 0 && id < dSae && String(id) === k) out[k] = v;
+    else bad.push(k);
   }
-  const labels = (j as { labels?: unknown }).labels;
-  if (typeof labels !== 'object' || labels === null) throw new Error(`${file}: expected {"labels": {"<feature id>": "<label>"}}`);
-  return labels as Record<string, string>;
+  if (bad.length > 0) {
+    const shown = bad.slice(0, 5).map((k) => JSON.stringify(k)).join(', ');
+    console.warn(`${file}: dropped ${bad.length} bad label entr${bad.length === 1 ? 'y' : 'ies'} (${shown}${bad.length > 5 ? ', …' : ''}): each must be "<feature id 0..${dSae - 1}>": "<string>"`);
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 // NumPy .npy (format 1.0/2.0, little-endian, C order): activations and feature codes exchanged with
 // Python, and the arrays inside Gemma Scope's params.npz. The npm npy packages read only (npyjs) or
 // are unmaintained, and the format is a 10-byte preamble plus a Python-literal header, so it is here.
-import { readFileSync } from 'node:fs';
+import { checkTensorBytes, shapeBytes } from './limits';
+import { readRegularFile } from './open-regular';
 import { writeFileAtomic } from './atomic-write';
 import { f16ToF32 } from './dtype';
 
@@ -16,8 +17,15 @@ export interface NpyArray {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
-/** Parses .npy bytes; `name` (a file or archive member) is used in error messages. */
-export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
+/** The byte length a .npy's header declares for the whole file (preamble + header + data). */
+export function npyDeclaredBytes(bytes: Uint8Array, name: string): number {
+  const { shape, size, hstart, hlen } = parseHeader(bytes, name);
+  return hstart + hlen + shapeBytes(name, 'the array', shape, size);
+}
+
+const SIZES: Record<string, number> = { '<f4': 4, '<f8': 8, '<f2': 2, '<i4': 4, '<i8': 8, '|u1': 1, '|i1': 1, '|b1': 1 };
+
+function parseHeader(bytes: Uint8Array, name: string): { descr: string; shape: number[]; size: number; hstart: number; hlen: number } {
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) throw new Error(`${name}: not a .npy file (bad magic)`);
   const major = bytes[6];
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -36,11 +44,18 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
     .filter((s) => s.length > 0)
     .map((s) => Number(s));
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${name}: bad shape (${shapeStr})`);
+  const size = SIZES[descr];
+  if (!size) throw new Error(`${name}: unsupported dtype ${descr} (supported: ${Object.keys(SIZES).join(' ')}; big-endian is not)`);
+  return { descr, shape, size, hstart, hlen };
+}
+
+/** Parses .npy bytes; `name` (a file or archive member) is used in error messages. */
+export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
+  const { descr, shape, size, hstart, hlen } = parseHeader(bytes, name);
   const n = shape.reduce((a, d) => a * d, 1);
   const body = bytes.subarray(hstart + hlen);
-  const sizes: Record<string, number> = { '<f4': 4, '<f8': 8, '<f2': 2, '<i4': 4, '<i8': 8, '|u1': 1, '|i1': 1, '|b1': 1 };
-  const size = sizes[descr];
-  if (!size) throw new Error(`${name}: unsupported dtype ${descr} (supported: ${Object.keys(sizes).join(' ')}; big-endian is not)`);
+  // The decoded array is float32/int32: 4 bytes an element whatever the stored width.
+  checkTensorBytes(name, `shape [${shape.join(', ')}]`, shapeBytes(name, 'the array', shape, Math.max(size, 4)));
   if (body.length < n * size) throw new Error(`${name}: shape [${shape.join(', ')}] of ${descr} needs ${n * size} bytes, file has ${body.length}: truncated?`);
   const ab = body.buffer.slice(body.byteOffset, body.byteOffset + n * size);
   let data: NpyData;
@@ -76,13 +91,7 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
 }
 
 export function readNpy(file: string): NpyArray {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return parseNpy(bytes, file);
+  return parseNpy(readRegularFile(file), file);
 }
 
 export function npyBytes(data: NpyData, shape: number[]): Uint8Array {

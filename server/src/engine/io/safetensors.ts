@@ -3,7 +3,9 @@
 // this small module does it, validating everything a corrupt or hostile file could get wrong: header
 // length, JSON, dtypes, shapes against byte counts, offsets inside the data region, overlaps.
 // Tensors are read one at a time at their offsets, so multi-GB sharded checkpoints never load whole.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { checkTensorBytes } from './limits';
+import { openRegular } from './open-regular';
 import { writeFileAtomic } from './atomic-write';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './dtype';
 
@@ -34,14 +36,8 @@ function fail(file: string, msg: string): never {
 }
 
 export function readSafetensorsHeader(file: string): StHeader {
-  let fd: number;
+  const { fd, size } = openRegular(file);
   try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    fail(file, `cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  try {
-    const size = fstatSync(fd).size;
     if (size < 8) fail(file, `not a safetensors file: ${size} bytes, shorter than the 8-byte header length`);
     const lenBuf = Buffer.alloc(8);
     readSync(fd, lenBuf, 0, 8, 0);
@@ -87,6 +83,7 @@ export function readSafetensorsHeader(file: string): StHeader {
       const [b, en] = off as [number, number];
       if (en > dataLen) fail(file, `tensor ${name}: data_offsets [${b}, ${en}] point past the end of the data (${dataLen} bytes): file truncated?`);
       const expected = shape.reduce((a, d) => a * d, 1) * ITEM_SIZE[dtype];
+      checkTensorBytes(file, `tensor ${name} (shape [${shape.join(', ')}] of ${dtype})`, (expected / ITEM_SIZE[dtype]) * Math.max(ITEM_SIZE[dtype], 4));
       if (en - b !== expected) {
         fail(file, `tensor ${name}: shape [${shape.join(', ')}] of ${dtype} needs ${expected} bytes but data_offsets give ${en - b}`);
       }
@@ -104,7 +101,7 @@ export function readSafetensorsHeader(file: string): StHeader {
 
 function readBytes(header: StHeader, e: StEntry): Buffer {
   const buf = Buffer.alloc(e.end - e.begin);
-  const fd = openSync(header.file, 'r');
+  const { fd } = openRegular(header.file);
   try {
     let got = 0;
     while (got < buf.length) {

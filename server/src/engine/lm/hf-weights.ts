@@ -1,6 +1,6 @@
 // Tensors of a Hugging Face model folder: one model.safetensors or shards listed in
 // model.safetensors.index.json. Reads lazily, one tensor at a time, converting to float32.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { readSafetensorsHeader, readTensorF32, type StHeader } from '../io/safetensors';
 import { expectFinite, type RawTensor } from './weights';
@@ -13,13 +13,8 @@ export class HfWeights {
     const index = path.join(dir, 'model.safetensors.index.json');
     let files: string[];
     if (existsSync(index)) {
-      let j: { weight_map?: Record<string, string> };
-      try {
-        j = JSON.parse(readFileSync(index, 'utf8'));
-      } catch (e) {
-        throw new Error(`${index}: not valid JSON (${(e as Error).message})`);
-      }
-      if (!j.weight_map || typeof j.weight_map !== 'object') throw new Error(`${index}: no "weight_map" object`);
+      const j = readJsonFile(index) as { weight_map?: Record<string, string> } | null;
+      if (!j || !j.weight_map || typeof j.weight_map !== 'object') throw new Error(`${index}: no "weight_map" object`);
       files = [...new Set(Object.values(j.weight_map))];
     } else if (existsSync(path.join(dir, 'model.safetensors'))) {
       files = ['model.safetensors'];

@@ -2,7 +2,7 @@
 // vocab_size, seq_len; negative vocab = separate classifier), then float32 tensors in a fixed
 // order. The file size must equal what the header implies, which catches truncation and the
 // newer versioned exports (magic "ak42") alike.
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../io/open-regular';
 import * as path from 'node:path';
 import type { LlamaLayerWeights, LlamaSpec, LlamaWeights } from './llama';
 import { expectFinite, type RawTensor } from './weights';
@@ -37,12 +37,7 @@ export function readLlama2cHeader(file: string, buf: Buffer): Llama2cHeader {
 
 /** Reads, size-checks and NaN-checks a checkpoint into the Llama decoder's weights. */
 export function readLlama2cCheckpoint(file: string): { header: Llama2cHeader; spec: LlamaSpec; weights: LlamaWeights } {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new Error(`${file}: cannot read checkpoint (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const buf = readRegularFile(file, { what: 'checkpoint' });
   const h = readLlama2cHeader(file, buf);
   const { dim, hiddenDim: hid, nLayers: L, nHeads, nKvHeads, vocabSize: V, seqLen } = h;
   const hs = dim / nHeads;

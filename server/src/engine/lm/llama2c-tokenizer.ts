@@ -3,11 +3,15 @@
 // exactly: a dummy-prefix space, one token per UTF-8 character (or its bytes + 3 as byte fallback),
 // then repeatedly merge the adjacent pair whose concatenation is the highest-scoring vocabulary
 // entry (ties: leftmost). Pieces are kept as byte strings (latin1) so lookups are byte-exact.
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../io/open-regular';
 import { Utf8Index } from './offsets';
+import { PairHeap } from './pair-heap';
 import type { TokenSpan, Tokenizer } from './types';
 
 const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
+const UTF8 = new TextDecoder();
+/** Llama 2's tokenizer.bin is 434 KB; anything near this is not a tokenizer. */
+const MAX_TOKENIZER_BYTES = 64 * 2 ** 20;
 
 export class Llama2cTokenizer implements Tokenizer {
   readonly vocabSize: number;
@@ -34,12 +38,7 @@ export class Llama2cTokenizer implements Tokenizer {
   }
 
   static load(file: string, expectedVocab?: number): Llama2cTokenizer {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(file);
-    } catch (e) {
-      throw new Error(`${file}: cannot read tokenizer (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
+    const buf = readRegularFile(file, { what: 'tokenizer', maxBytes: MAX_TOKENIZER_BYTES });
     if (buf.length < 4) throw new Error(`${file}: tokenizer.bin truncated: no max_token_length header`);
     const maxLen = buf.readInt32LE(0);
     if (maxLen <= 0 || maxLen > 1024) throw new Error(`${file}: tokenizer.bin max_token_length ${maxLen} is not plausible`);
@@ -100,41 +99,55 @@ export class Llama2cTokenizer implements Tokenizer {
     return ids.map((id, i) => this.span(id, bs[i], be[i], idx));
   }
 
-  // Pair candidates are cached and only the neighbours of a merge are recomputed; the choice
-  // (highest score, leftmost on ties, score > -1e10) is the same as run.c's full rescan.
+  // run.c rescans every adjacent pair after each merge (quadratic). Here the pairs sit in a max-heap
+  // keyed by (score, leftmost position) over a doubly linked list of tokens; a merge pushes only its
+  // two new neighbour pairs and stale entries are skipped when popped, so the merge order, and the
+  // result, are run.c's (highest score first, leftmost on ties, scores <= -1e10 never merge) in
+  // O(n log n). Positions are the tokens' initial indices, which keep their left-to-right order.
   private merge(ids: number[], bs: number[], be: number[]): void {
-    const pairId: number[] = [];
-    const pairScore: number[] = [];
-    const evalPair = (i: number) => {
-      const id = this.lookup.get(this.pieces[ids[i]] + this.pieces[ids[i + 1]]);
-      pairId[i] = id ?? -1;
-      pairScore[i] = id === undefined ? -Infinity : this.scores[id];
-    };
-    for (let i = 0; i + 1 < ids.length; i++) evalPair(i);
-    for (;;) {
-      let best = -1e10;
-      let bi = -1;
-      for (let i = 0; i + 1 < ids.length; i++) {
-        if (pairId[i] >= 0 && pairScore[i] > best) {
-          best = pairScore[i];
-          bi = i;
-        }
-      }
-      if (bi < 0) return;
-      ids[bi] = pairId[bi];
-      be[bi] = Math.max(be[bi], be[bi + 1]);
-      ids.splice(bi + 1, 1);
-      bs.splice(bi + 1, 1);
-      be.splice(bi + 1, 1);
-      pairId.splice(bi + 1, 1);
-      pairScore.splice(bi + 1, 1);
-      if (bi > 0) evalPair(bi - 1);
-      if (bi + 1 < ids.length) evalPair(bi);
-      else {
-        pairId.length = ids.length - 1;
-        pairScore.length = ids.length - 1;
-      }
+    const n = ids.length;
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      next[i] = i + 1 < n ? i + 1 : -1;
+      prev[i] = i - 1;
     }
+    // A node's version changes whenever its token does, which invalidates heap entries naming it.
+    const version = new Int32Array(n);
+    const alive = new Uint8Array(n).fill(1);
+    const heap = new PairHeap();
+    const pushPair = (l: number) => {
+      const r = next[l];
+      if (r < 0) return;
+      const id = this.lookup.get(this.pieces[ids[l]] + this.pieces[ids[r]]);
+      if (id === undefined || !(this.scores[id] > -1e10)) return;
+      heap.push(this.scores[id], l, id, version[l], version[r]);
+    };
+    for (let i = 0; i + 1 < n; i++) pushPair(i);
+    while (heap.size > 0) {
+      const { left: l, id, vl, vr } = heap.pop();
+      const r = next[l];
+      if (!alive[l] || r < 0 || version[l] !== vl || version[r] !== vr) continue;
+      ids[l] = id;
+      be[l] = Math.max(be[l], be[r]);
+      version[l]++;
+      alive[r] = 0;
+      next[l] = next[r];
+      if (next[r] >= 0) prev[next[r]] = l;
+      if (prev[l] >= 0) pushPair(prev[l]);
+      pushPair(l);
+    }
+    // Compact the surviving nodes back into the parallel arrays, in order.
+    let w = 0;
+    for (let i = 0; i >= 0 && i < n; i = next[i]) {
+      ids[w] = ids[i];
+      bs[w] = bs[i];
+      be[w] = be[i];
+      w++;
+    }
+    ids.length = w;
+    bs.length = w;
+    be.length = w;
   }
 
   private span(id: number, bStart: number, bEnd: number, idx: Utf8Index): TokenSpan {
@@ -142,7 +155,7 @@ export class Llama2cTokenizer implements Tokenizer {
     const end = idx.utf16(bEnd);
     if (id === this.bosId || id === this.eosId) return { id, text: '', start, end };
     const whole = idx.isBoundary(bStart) && idx.isBoundary(bEnd);
-    const text = whole ? new TextDecoder().decode(this.bytesOf[id]) : idx.text.slice(start, end);
+    const text = whole ? UTF8.decode(this.bytesOf[id]) : idx.text.slice(start, end);
     return { id, text, start, end };
   }
 
@@ -162,7 +175,7 @@ export class Llama2cTokenizer implements Tokenizer {
       parts.push(b);
       prev = id;
     }
-    return new TextDecoder().decode(Buffer.concat(parts));
+    return UTF8.decode(Buffer.concat(parts));
   }
 
   idToPiece(id: number): string {

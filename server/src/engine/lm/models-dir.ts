@@ -1,5 +1,6 @@
 // Where models live: JUMPLENS_MODELS, else the git-ignored `models/` folder at the repository root.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readRegularFile } from '../io/open-regular';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -28,7 +29,7 @@ export function resolveHfCacheFolder(dir: string): string {
   if (!existsSync(snaps)) throw new Error(`${dir}: Hugging Face cache folder without snapshots/`);
   const ref = path.join(dir, 'refs', 'main');
   if (existsSync(ref)) {
-    const rev = readFileSync(ref, 'utf8').trim();
+    const rev = readRegularFile(ref, { encoding: 'utf8', maxBytes: 4096 }).trim();
     if (existsSync(path.join(snaps, rev))) return path.join(snaps, rev);
   }
   const revs = readdirSync(snaps).filter((r) => statSync(path.join(snaps, r)).isDirectory());

@@ -3,6 +3,7 @@
 // committed runs override and why (a tiny model and ~1M tokens cannot use ε = θ₀ = 0.001).
 import type { SaeArchitecture } from '../sae/types';
 import type { TrainConfig } from './types';
+import { checkTrainConfigFields } from './config-bounds';
 
 export interface ResolvedTrainConfig {
   architecture: SaeArchitecture;
@@ -55,6 +56,7 @@ function num(cfg: TrainConfig, key: string, dflt: number): number {
 }
 
 export function resolveTrainConfig(cfg: TrainConfig, dIn: number): ResolvedTrainConfig {
+  checkTrainConfigFields(cfg);
   const arch = cfg.architecture;
   if (!['jumprelu', 'standard', 'topk', 'batchtopk', 'gated'].includes(arch)) {
     throw new Error(`train config: field "architecture": unknown architecture "${arch}" (jumprelu, standard, gated, topk, batchtopk)`);

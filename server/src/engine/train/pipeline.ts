@@ -8,6 +8,7 @@ import { loadLanguageModel } from './model-loader';
 import { readSaeForFinetune } from './init-from';
 import { trainSae, type TrainOptions, type TrainRun } from './trainer';
 import type { TrainConfig } from './types';
+import { checkTrainConfigFields } from './config-bounds';
 
 export interface ActivationsFor {
   source: ArrayActivations;
@@ -50,6 +51,8 @@ export function stepsOf(cfg: TrainConfig): number {
 }
 
 export async function runTraining(cfg: TrainConfig, opts: TrainOptions & { onCollect?: (n: number) => void } = {}): Promise<TrainRun> {
+  // Bad numbers fail here, before minutes of activation collection.
+  checkTrainConfigFields(cfg);
   const acts = await activationsFor(cfg, opts.onCollect);
   let run: TrainConfig = { ...cfg, steps: stepsOf(cfg) };
   let initParams = opts.initParams;

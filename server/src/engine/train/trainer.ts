@@ -7,6 +7,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write';
 import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../io/safetensors';
 import type { SaeConfig } from '../sae/types';
 import { Adam } from './adam';
+import { checkFiniteLoss, checkFiniteParams } from './finite-guard';
 import type { ActivationSource } from './activation-source';
 import { lrAt, resolveTrainConfig, sparsityCoefficientAt, type ResolvedTrainConfig } from './config';
 import { TrainingSae, type HostTensors, type StepMetrics } from './training-sae';
@@ -42,7 +43,12 @@ export const CHECKPOINT_FILE = path.join('checkpoints', 'ckpt.safetensors');
 export async function trainSae(raw: TrainConfig, source: ActivationSource, opts: TrainOptions = {}): Promise<TrainRun> {
   const cfg = resolveTrainConfig(raw, source.dIn);
   const trainer = new Trainer(cfg, source, raw.out, opts);
-  return trainer.run(raw);
+  try {
+    return await trainer.run(raw);
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
 }
 
 /** One SAE's state and step. Exposed so sweeps can step several SAEs in lockstep on one batch. */
@@ -105,6 +111,7 @@ export class Trainer {
     const holder: { m?: StepMetrics } = {};
     const vars = this.sae.trainable();
     const { value, grads } = tf.variableGrads(() => this.sae.loss(x, lambda, holder), vars);
+    checkFiniteLoss(value, s + 1, path.join(this.out, CHECKPOINT_FILE), () => [value, ...Object.values(grads), ...Object.values(holder.m ?? {}).filter((t): t is Tensor => t !== undefined)]);
     value.dispose();
     // tf names gradients by the Variable's unique name; map back to ours.
     const named: Record<string, Tensor> = {};
@@ -160,6 +167,7 @@ export class Trainer {
 
   /** Writes params, Adam moments and step atomically to out/checkpoints/ckpt.safetensors. */
   checkpoint(): void {
+    checkFiniteParams(this.sae.vars, this.stepIndex, path.join(this.out, CHECKPOINT_FILE));
     const state = { step: this.stepIndex, tokens: this.tokens, scale: this.scale, adamT: this.adam.t };
     writeSafetensors(path.join(this.out, CHECKPOINT_FILE), { ...this.sae.snapshot(), ...this.adam.snapshot() }, { metadata: { jumplens_state: JSON.stringify(state) } });
     this.writeLog();
@@ -183,8 +191,12 @@ export class Trainer {
         break;
       }
       const x = this.batchTensor(this.stepIndex);
-      const ev = this.step(x);
-      x.dispose();
+      let ev: TrainProgressEvent | undefined;
+      try {
+        ev = this.step(x);
+      } finally {
+        x.dispose();
+      }
       if (ev) this.opts.onProgress?.(ev);
       // Let signal handlers (Ctrl-C) and the daemon's event loop run between steps.
       if (this.stepIndex % 8 === 0) await new Promise((r) => setImmediate(r));
@@ -202,6 +214,7 @@ export class Trainer {
 
   /** Final outputs: SAELens directory (cfg.json + sae_weights.safetensors), metrics.json, log. */
   finish(raw: TrainConfig): void {
+    checkFiniteParams(this.sae.vars, this.stepIndex, path.join(this.out, CHECKPOINT_FILE));
     this.writeLog();
     if (!this.opts.noExport) writeSaeDir(this.out, this, raw, this.opts.metadata ?? {});
     writeJsonAtomic(path.join(this.out, 'metrics.json'), { ...this.finalMetrics(), normalization_scale: this.scale });

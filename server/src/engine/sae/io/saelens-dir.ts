@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { tf, type Tensor } from '../../tf';
 import { writeJsonAtomic } from '../../io/atomic-write';
+import { checkTensorBytes, shapeBytes } from '../../io/limits';
 import { readJsonFile } from '../../io/read-json';
 import { readSafetensorsHeader, readTensorF32, writeSafetensors, type StWriteDtype } from '../../io/safetensors';
 import { parseSaeConfig } from '../config';
@@ -27,8 +28,20 @@ export function loadSaeLensDir(dir: string): Sae {
   const weightsFile = path.join(dir, WEIGHTS_FILE);
   if (!existsSync(cfgFile)) throw new Error(`${dir}: not an SAE folder (no ${CFG_FILE})`);
   const cfg = parseSaeConfig(readJsonFile(cfgFile), cfgFile);
+  // cfg.json's d_sae × d_in is checked against the cap and the weights file's header before any
+  // tensor exists: a 1 KB cfg.json must not allocate (e.g. broadcast a scalar threshold to) 5e8 floats.
+  checkTensorBytes(cfgFile, `d_in ${cfg.d_in} × d_sae ${cfg.d_sae} float32`, shapeBytes(cfgFile, 'W_enc', [cfg.d_in, cfg.d_sae], 4));
   const header = readSafetensorsHeader(weightsFile);
-  const want = Object.keys(expectedShapes(cfg));
+  const shapes = expectedShapes(cfg);
+  const want = Object.keys(shapes);
+  for (const name of want) {
+    const got = header.entries.get(name)?.shape;
+    // (BatchTopK may store one scalar threshold; createSae broadcasts it.)
+    const scalar = name === 'threshold' && got !== undefined && got.reduce((x, d) => x * d, 1) === 1;
+    if (got && !scalar && got.join(',') !== shapes[name].join(',')) {
+      throw new Error(`${weightsFile}: tensor ${name} has shape [${got.join(', ')}] but cfg (d_in=${cfg.d_in}, d_sae=${cfg.d_sae}) needs [${shapes[name].join(', ')}]`);
+    }
+  }
   const params: SaeParams = {};
   try {
     for (const name of want) {
