@@ -4,7 +4,7 @@
 // Gemma Scope recipe (spec §2.2-2.3) except where docs/results/README.md says why not.
 import { z } from 'zod';
 
-export const ARCHITECTURES = ['jumprelu', 'standard', 'topk', 'batchtopk', 'gated'] as const;
+export const ARCHITECTURES = ['jumprelu', 'standard', 'gated', 'topk', 'batchtopk'] as const;
 export type SaeArchitecture = (typeof ARCHITECTURES)[number];
 
 /** Other spellings accepted by `jumplens train --arch` (SAELens's pre-6.0 activation name). */
@@ -37,10 +37,15 @@ export const ARCHITECTURE_INFO: Readonly<Record<SaeArchitecture, ArchitectureInf
     hyperparameters: ['l0Coefficient', 'sparsityPenalty', 'targetL0', 'initThreshold', 'bandwidth', 'thresholdParam', 'preActLossCoefficient'],
   },
   standard: { label: 'ReLU (standard)', sparsityField: 'l1Coefficient', sparsityCoefficient: 0.1, hyperparameters: ['l1Coefficient'] },
+  gated: { label: 'Gated', sparsityField: 'l1Coefficient', sparsityCoefficient: 0.1, hyperparameters: ['l1Coefficient'] },
   topk: { label: 'TopK', sparsityField: null, sparsityCoefficient: 0, hyperparameters: ['k', 'auxKCoefficient', 'kAux'] },
   batchtopk: { label: 'BatchTopK', sparsityField: null, sparsityCoefficient: 0, hyperparameters: ['k', 'auxKCoefficient', 'kAux', 'thresholdEmaRate'] },
-  gated: { label: 'Gated', sparsityField: 'l1Coefficient', sparsityCoefficient: 0.1, hyperparameters: ['l1Coefficient'] },
 };
+
+/** A default as a form shows it: small numbers in exponent notation (7e-5, not 0.00007). */
+export function formatDefault(v: number | string | boolean): string {
+  return typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v);
+}
 
 /** Architectures that read TrainConfig field `f` (for forms that show a field only where it applies). */
 export function architecturesUsing(f: TrainConfigField): SaeArchitecture[] {

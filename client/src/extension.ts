@@ -17,6 +17,7 @@ import {
   type TokenFeaturesParams,
   type VisibleRangesParams,
 } from '../../protocol/messages';
+import { RUN_SIZE_DEFAULTS } from '../../protocol/train';
 import { bundledSae, createDaemonClient } from './daemon';
 import { openDashboard } from './panels/dashboard-panel';
 import { FeatureBrowserViewProvider } from './panels/feature-browser-view';
@@ -171,9 +172,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const corpus = cfg.get<string>('jobs.corpus') || undefined;
     const out = cfg.get<string>('jobs.runsDir') || undefined;
     if (kind === 'train' || kind === 'finetune') {
-      const steps = await vscode.window.showInputBox({ prompt: `${kind === 'train' ? 'Training' : 'Fine-tuning'} steps`, value: String(cfg.get<number>('jobs.trainSteps', 200)), validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'a positive integer') });
+      const steps = await vscode.window.showInputBox({ prompt: `${kind === 'train' ? 'Training' : 'Fine-tuning'} steps`, value: String(cfg.get<number>('jobs.trainSteps', RUN_SIZE_DEFAULTS.quick.steps)), validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'a positive integer') });
       if (steps === undefined) return undefined;
-      const train: JobSpec['train'] = { model, hook, corpus, steps: Number(steps), d_sae: cfg.get<number>('jobs.dSae', 256), architecture: 'jumprelu', ...(out ? { out } : {}) };
+      const train: JobSpec['train'] = { model, hook, corpus, steps: Number(steps), d_sae: cfg.get<number>('jobs.dSae', RUN_SIZE_DEFAULTS.quick.d_sae), architecture: 'jumprelu', ...(out ? { out } : {}) };
       if (kind === 'finetune') {
         if (!sae) throw new Error('set jumplens.sae (JumpLens: Select SAE) to fine-tune it');
         const mode = await vscode.window.showQuickPick(['All parameters', 'Thresholds only'], { placeHolder: 'What to fine-tune' });
