@@ -32,6 +32,12 @@ export class BatchTopKSae extends BaseSae {
   }
 }
 
+/** The config fields BatchTopK training reads beyond TopK's (resolved by train/config.ts). */
+export interface BatchTopKTrainFields {
+  /** Inference threshold EMA rate ([SL]: 0.01). */
+  thresholdEmaRate: number;
+}
+
 export class BatchTopKTrainingSae extends TrainingSae {
   protected readonly trainableNames = ['W_enc', 'b_enc', 'W_dec', 'b_dec'];
   static override readonly bDecFromMean: boolean = true;

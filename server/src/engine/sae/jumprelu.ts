@@ -31,6 +31,20 @@ export function jumpReluOfRelu(r: Tensor2D, theta: Tensor1D): Tensor2D {
   return tf.tidy(() => tf.mul(r, tf.cast(tf.greater(r, theta), 'float32')) as Tensor2D);
 }
 
+/** The config fields JumpReLU training reads (resolved by train/config.ts). */
+export interface JumpReluTrainFields {
+  /** Kernel bandwidth ε and initial threshold θ₀ (training units, E||x||² = 1). */
+  bandwidth: number;
+  initThreshold: number;
+  /** The variable holds log θ ("log") or θ ("raw"). */
+  thresholdParam: 'log' | 'raw';
+  /** λ·L0 ([JR] Eq. 9) or λ·(2/L0*)·(L0 − L0*)² ([GS2]). */
+  sparsityPenalty: 'l0' | 'quadratic_l0';
+  targetL0: number;
+  /** SAELens's optional pre-activation loss on dead latents (0 = off). */
+  preActLossCoefficient: number;
+}
+
 /**
  * JumpReLU under training ([JR] §3, spec §1.2-1.3): θ is learned through the rectangle-kernel STE,
  * stored as log θ (thresholdParam "log", the default) or θ ("raw"); the sparsity term is λ·L0 or

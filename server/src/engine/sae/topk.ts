@@ -46,6 +46,14 @@ export function topKMask(z: Tensor2D, k: number): Tensor2D {
   });
 }
 
+/** The config fields TopK-family training reads (resolved by train/config.ts). */
+export interface TopKTrainFields {
+  k: number;
+  /** AuxK coefficient α and k_aux (default d_in/2). */
+  auxKCoefficient: number;
+  kAux: number;
+}
+
 /** Per-token keep mask of the k largest entries of a: [batch, d_sae] (no gradient). */
 export function topkKeepMask(a: Tensor2D, k: number): Tensor2D {
   const kth = tf.slice(tf.topk(a, k, true).values, [0, k - 1], [-1, 1]);

@@ -2,9 +2,13 @@
 // protocol/train.ts (TRAIN_DEFAULTS, ARCHITECTURE_INFO); see docs/results/README.md for the values
 // the committed runs override and why (a tiny model and ~1M tokens cannot use ε = θ₀ = 0.001).
 import { ARCHITECTURE_INFO, TRAIN_DEFAULTS, derivedDefaults, parseTrainConfig, type SaeArchitecture, type TrainConfig } from '../../../../protocol/train';
+import type { BatchTopKTrainFields } from '../sae/batchtopk';
+import type { JumpReluTrainFields } from '../sae/jumprelu';
 import { architectureOf } from '../sae/registry';
+import type { TopKTrainFields } from '../sae/topk';
 
-export interface ResolvedTrainConfig {
+/** Fields every architecture's training reads. */
+export interface CommonTrainFields {
   architecture: SaeArchitecture;
   d_in: number;
   d_sae: number;
@@ -14,11 +18,6 @@ export interface ResolvedTrainConfig {
   seed: number;
   /** λ: L0 coefficient (jumprelu) or L1 coefficient (standard, gated). */
   sparsityCoefficient: number;
-  k: number;
-  /** JumpReLU kernel bandwidth ε and initial threshold θ₀ (training units, E||x||² = 1). */
-  bandwidth: number;
-  initThreshold: number;
-  thresholdParam: 'log' | 'raw';
   /** Cosine warm-up of lr from 0.1·lr to lr over this many steps ([GS]: 1000). */
   lrWarmupSteps: number;
   /** Linear decay of lr to 0 over the last this-many steps (0 = none, as in [GS]). */
@@ -30,22 +29,18 @@ export interface ResolvedTrainConfig {
   adamEps: number;
   /** Scale inputs by one dataset-wide C so that E||x/C||² = 1 ([GS] §3.1). */
   normalize: boolean;
-  /** SAELens's optional pre-activation loss on dead JumpReLU latents (0 = off). */
-  preActLossCoefficient: number;
-  /** AuxK (topk, batchtopk): α, k_aux (default d_in/2). */
-  auxKCoefficient: number;
-  kAux: number;
   /** A latent is dead once it has not fired for this many training tokens. */
   deadTokensWindow: number;
-  /** BatchTopK inference threshold EMA rate ([SL]: 0.01). */
-  thresholdEmaRate: number;
   checkpointEvery: number;
   logEvery: number;
   thresholdsOnly: boolean;
-  /** JumpReLU sparsity term: λ·L0 ([JR] Eq. 9) or λ·(2/L0*)·(L0 − L0*)² ([GS2]). */
-  sparsityPenalty: 'l0' | 'quadratic_l0';
-  targetL0: number;
 }
+
+/**
+ * Every field resolved. The architecture-specific groups are declared beside their training class;
+ * all are resolved for every run so cfg.json's jumplens_training.config records the full recipe.
+ */
+export interface ResolvedTrainConfig extends CommonTrainFields, JumpReluTrainFields, TopKTrainFields, BatchTopKTrainFields {}
 
 /** Resolves every field, validating through protocol/train.ts's schema; dIn: the activations' width. */
 export function resolveTrainConfig(raw: TrainConfig, dIn: number): ResolvedTrainConfig {
