@@ -2,7 +2,7 @@
 // typed once (as rust-analyzer's lsp_ext.ts). Each entry says who sends it and why. This module
 // holds plain types, method names and small validators only: it must not import tfjs, vscode or
 // any Node-only module, because the client and the webview bundle it.
-import type { TrainConfig, TrainProgressEvent, TrainResult } from '../server/src/engine/train/types';
+import type { TrainConfig, TrainProgressEvent, TrainResult } from './train';
 
 export type { TrainConfig, TrainProgressEvent, TrainResult };
 

@@ -1,6 +1,7 @@
 // The palette's job commands ask for a job's few free choices (steps, fine-tune mode, threshold
 // scales) in input boxes and fill the rest from the `jumplens.*` settings. The dashboard's forms
 // (webview/src/job-forms.ts) are the way to set every field.
+import { RUN_SIZE_DEFAULTS } from '../../protocol/train';
 import * as vscode from 'vscode';
 import type { JobKind, JobSpec } from '../../protocol/messages';
 
@@ -16,11 +17,11 @@ export async function askJobSpec(kind: JobKind, cfg: vscode.WorkspaceConfigurati
   if (kind === 'train' || kind === 'finetune') {
     const steps = await vscode.window.showInputBox({
       prompt: `${kind === 'train' ? 'Training' : 'Fine-tuning'} steps`,
-      value: String(cfg.get<number>('jobs.trainSteps', 200)),
+      value: String(cfg.get<number>('jobs.trainSteps', RUN_SIZE_DEFAULTS.quick.steps)),
       validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'a positive integer'),
     });
     if (steps === undefined) return undefined;
-    const train: JobSpec['train'] = { model, hook, corpus, steps: Number(steps), d_sae: cfg.get<number>('jobs.dSae', 256), architecture: 'jumprelu', ...(out ? { out } : {}) };
+    const train: JobSpec['train'] = { model, hook, corpus, steps: Number(steps), d_sae: cfg.get<number>('jobs.dSae', RUN_SIZE_DEFAULTS.quick.d_sae), architecture: 'jumprelu', ...(out ? { out } : {}) };
     if (kind === 'finetune') {
       if (!sae) throw new Error('set jumplens.sae (JumpLens: Select SAE) to fine-tune it');
       const mode = await vscode.window.showQuickPick(['All parameters', 'Thresholds only'], { placeHolder: 'What to fine-tune' });

@@ -1,11 +1,12 @@
 // The sparsity/fidelity frontier: every finished SAE as L0 against Δ LM loss and against FVU, one
 // colour per architecture, the daemon's current SAE drawn larger; clicking a point loads that SAE.
 import { Chart, type ChartEvent, type ScriptableContext } from 'chart.js';
+import { ARCHITECTURES } from '../../protocol/train';
 import { PALETTE } from './charts';
 import { frontierCsv, frontierSvg, type FrontierPoint } from './frontier-data';
 import { el, postToExtension } from './ws-client';
 
-const ARCH_COLOURS: Record<string, string> = { jumprelu: PALETTE[0], standard: PALETTE[1], gated: PALETTE[2], topk: PALETTE[3], batchtopk: PALETTE[4] };
+const ARCH_COLOURS: Record<string, string> = Object.fromEntries(ARCHITECTURES.map((a, i) => [a, PALETTE[i]]));
 type XY = { x: number; y: number; p: FrontierPoint };
 
 export class FrontierView {

@@ -1,8 +1,9 @@
 // The job forms as data, and their validation: a pure module (no DOM) so it runs in the webview and
 // in node tests alike. Defaults are the JumpReLU paper / Gemma Scope recipe (spec §2.2-2.3):
-// Adam lr 7e-5, batch 4,096, θ₀ = ε = 0.001, λ = 6e-4 (Gemma Scope Fig. 4); names as the trainer's config (train/config.ts); widths and step counts sized for the small
-// local models rather than Gemma.
+// Adam lr 7e-5, batch 4,096, θ₀ = ε = 0.001, λ = 6e-4 (Gemma Scope Fig. 4), all read from
+// protocol/train.ts; widths and step counts sized for the small local models rather than Gemma.
 import type { JobSpec, TrainConfig } from '../../protocol/messages';
+import { ARCHITECTURE_INFO as AI, ARCHITECTURES, RUN_SIZE_DEFAULTS as RUN, TRAIN_DEFAULTS as D, architecturesUsing as only, formatDefault as fmt } from '../../protocol/train';
 
 export type FormKind = 'train' | 'finetune' | 'sweepThreshold' | 'featureStore';
 
@@ -22,7 +23,7 @@ export interface FieldSpec {
   when?: { field: string; is: string[] };
 }
 
-const ARCHS = ['jumprelu', 'standard', 'gated', 'topk', 'batchtopk'];
+const ARCHS = [...ARCHITECTURES];
 
 const data: FieldSpec[] = [
   { name: 'model', label: 'Model', type: 'path', required: true, default: '', help: 'llama2.c .bin or HF folder' },
@@ -30,10 +31,10 @@ const data: FieldSpec[] = [
   { name: 'corpus', label: 'Corpus', type: 'path', required: true, default: '', help: 'text/JSON/JSONL file or folder' },
 ];
 const optim: FieldSpec[] = [
-  { name: 'lr', label: 'Learning rate', type: 'number', min: 0, max: 1, gt: true, default: '7e-5' },
-  { name: 'batchSize', label: 'Batch (activations)', type: 'int', min: 1, max: 65536, default: '4096' },
-  { name: 'steps', label: 'Steps', type: 'int', min: 1, max: 1e9, default: '2000' },
-  { name: 'seed', label: 'Seed', type: 'int', min: 0, max: 2 ** 31 - 1, default: '0' },
+  { name: 'lr', label: 'Learning rate', type: 'number', min: 0, max: 1, gt: true, default: fmt(D.lr) },
+  { name: 'batchSize', label: 'Batch (activations)', type: 'int', min: 1, max: 65536, default: fmt(D.batchSize) },
+  { name: 'steps', label: 'Steps', type: 'int', min: 1, max: 1e9, default: fmt(RUN.form.steps) },
+  { name: 'seed', label: 'Seed', type: 'int', min: 0, max: 2 ** 31 - 1, default: fmt(D.seed) },
 ];
 
 export const FORMS: Record<FormKind, { title: string; fields: FieldSpec[] }> = {
@@ -42,13 +43,13 @@ export const FORMS: Record<FormKind, { title: string; fields: FieldSpec[] }> = {
     fields: [
       { name: 'architecture', label: 'Architecture', type: 'select', options: ARCHS, default: 'jumprelu' },
       ...data,
-      { name: 'd_sae', label: 'Width (d_sae)', type: 'int', min: 1, max: 2 ** 24, default: '512' },
-      { name: 'l0Coefficient', label: 'λ (L0 coefficient)', type: 'number', min: 0, max: 1e6, default: '6e-4', when: { field: 'architecture', is: ['jumprelu'] } },
-      { name: 'targetL0', label: 'Target L0 (plotted)', type: 'number', min: 0, max: 1e6, gt: true, default: '', when: { field: 'architecture', is: ['jumprelu'] } },
-      { name: 'l1Coefficient', label: 'L1 coefficient', type: 'number', min: 0, max: 1e6, default: '0.1', when: { field: 'architecture', is: ['standard', 'gated'] } },
-      { name: 'k', label: 'k', type: 'int', min: 1, max: 65536, default: '32', when: { field: 'architecture', is: ['topk', 'batchtopk'] } },
-      { name: 'initThreshold', label: 'θ₀', type: 'number', min: 0, max: 1e3, gt: true, default: '0.001', when: { field: 'architecture', is: ['jumprelu'] } },
-      { name: 'bandwidth', label: 'STE bandwidth ε', type: 'number', min: 0, max: 1e3, gt: true, default: '0.001', when: { field: 'architecture', is: ['jumprelu'] } },
+      { name: 'd_sae', label: 'Width (d_sae)', type: 'int', min: 1, max: 2 ** 24, default: fmt(RUN.form.d_sae) },
+      { name: 'l0Coefficient', label: 'λ (L0 coefficient)', type: 'number', min: 0, max: 1e6, default: fmt(AI.jumprelu.sparsityCoefficient), when: { field: 'architecture', is: only('l0Coefficient') } },
+      { name: 'targetL0', label: 'Target L0 (plotted)', type: 'number', min: 0, max: 1e6, gt: true, default: '', when: { field: 'architecture', is: only('targetL0') } },
+      { name: 'l1Coefficient', label: 'L1 coefficient', type: 'number', min: 0, max: 1e6, default: fmt(AI.standard.sparsityCoefficient), when: { field: 'architecture', is: only('l1Coefficient') } },
+      { name: 'k', label: 'k', type: 'int', min: 1, max: 65536, default: fmt(D.k), when: { field: 'architecture', is: only('k') } },
+      { name: 'initThreshold', label: 'θ₀', type: 'number', min: 0, max: 1e3, gt: true, default: fmt(D.initThreshold), when: { field: 'architecture', is: only('initThreshold') } },
+      { name: 'bandwidth', label: 'STE bandwidth ε', type: 'number', min: 0, max: 1e3, gt: true, default: fmt(D.bandwidth), when: { field: 'architecture', is: only('bandwidth') } },
       ...optim,
       { name: 'out', label: 'Output folder', type: 'path', required: true, default: '' },
     ],
@@ -59,8 +60,8 @@ export const FORMS: Record<FormKind, { title: string; fields: FieldSpec[] }> = {
       { name: 'initFrom', label: 'SAE to fine-tune', type: 'path', required: true, default: '' },
       { name: 'thresholdsOnly', label: 'Thresholds only (θ)', type: 'bool', default: 'true' },
       ...data,
-      { name: 'l0Coefficient', label: 'λ (L0 coefficient)', type: 'number', min: 0, max: 1e6, default: '6e-4' },
-      ...optim.map((f) => (f.name === 'steps' ? { ...f, default: '500' } : f)),
+      { name: 'l0Coefficient', label: 'λ (L0 coefficient)', type: 'number', min: 0, max: 1e6, default: fmt(AI.jumprelu.sparsityCoefficient) },
+      ...optim.map((f) => (f.name === 'steps' ? { ...f, default: fmt(RUN.form.finetuneSteps) } : f)),
       { name: 'out', label: 'Output folder', type: 'path', required: true, default: '' },
     ],
   },

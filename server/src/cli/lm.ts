@@ -80,7 +80,9 @@ export function registerLm(program: Command): void {
         const act = m.runToHook([ids], o.hook);
         const data = act.dataSync() as Float32Array;
         const ms = performance.now() - t0;
-        const norms = tf.tidy(() => tf.norm(act, 'euclidean', -1).dataSync());
+        const normT = tf.norm(act, 'euclidean', -1);
+        const norms = normT.dataSync();
+        normT.dispose();
         console.log(`${o.hook}: [${act.shape.join(', ')}] in ${ms.toFixed(1)} ms; per-token L2 norm ${Array.from(norms, (x) => x.toFixed(3)).join(' ')}`);
         if (o.out) {
           writeNpy(o.out, data, [act.shape[1], act.shape[2]]);
@@ -90,7 +92,9 @@ export function registerLm(program: Command): void {
       }
       if (o.logits || !o.hook) {
         const logits = m.forward([ids]);
-        const top = tf.tidy(() => tf.argMax(logits, -1).dataSync());
+        const topT = tf.argMax(logits, -1);
+        const top = topT.dataSync();
+        topT.dispose();
         console.log(`logits: [${logits.shape.join(', ')}]; argmax next tokens: ${Array.from(top).join(' ')}`);
         if (o.logits) {
           writeNpy(o.logits, logits.dataSync() as Float32Array, [logits.shape[1], logits.shape[2]]);

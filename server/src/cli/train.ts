@@ -7,7 +7,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { initBackend } from '../engine/backend';
 import { writeJsonAtomic } from '../engine/io/atomic-write';
 import { runTraining } from '../engine/train/pipeline';
-import type { TrainConfig, TrainProgressEvent } from '../engine/train/types';
+import { ARCHITECTURE_INFO, CLI_ARCH_NAMES, canonicalArchitecture, parseTrainConfig, type TrainProgressEvent } from '../../../protocol/train';
 import { runSweep, type SweepConfig } from '../engine/train/sweep';
 import { evalCommand, sweepThreshold } from '../engine/eval/eval-command';
 import { writeTrainingCurves } from '../engine/eval/plots';
@@ -21,7 +21,14 @@ function readJson(file: string): Record<string, unknown> {
   }
 }
 
-const ARCH_ALIASES: Record<string, string> = { relu: 'standard', standard: 'standard', jumprelu: 'jumprelu', gated: 'gated', topk: 'topk', batchtopk: 'batchtopk' };
+/** `--arch` values: every registered architecture and its aliases (protocol/train.ts). */
+export const ARCH_CHOICES = CLI_ARCH_NAMES;
+
+function archOf(name: unknown, where: string): string {
+  const a = typeof name === 'string' ? canonicalArchitecture(name) : undefined;
+  if (!a) throw new Error(`${where}: unknown architecture ${JSON.stringify(name)} (${ARCH_CHOICES.join(', ')})`);
+  return a;
+}
 
 function progressBar(label: string): { update: (e: TrainProgressEvent) => void; stop: () => void } {
   const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} | L0 {l0} | EV {ev} | mse {mse} | dead {dead}`, hideCursor: true }, Presets.shades_classic);
@@ -60,7 +67,7 @@ export function registerTrain(program: Command): void {
     .option('--corpus <path>', 'text file, folder, JSON or JSONL')
     .option('--activations <file>', '.npy [n, d_in] or .safetensors activations instead of a model')
     .option('--activation-cache <file>', 'cache the model activations here (.safetensors) and reuse them')
-    .option('--arch <name>', 'jumprelu | relu | gated | topk | batchtopk')
+    .option('--arch <name>', ARCH_CHOICES.join(' | '))
     .option('--d-sae <n>', 'number of latents', trainFlag('d_sae'))
     .option('--l0-coefficient <x>', 'λ (JumpReLU L0; L1 for relu/gated)', trainFlag('l0Coefficient'))
     .option('--k <n>', 'TopK / BatchTopK k', trainFlag('k'))
@@ -77,17 +84,19 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print progress events as JSON lines instead of a bar')
     .action(async (o: Record<string, unknown>) => {
       await initBackend();
-      const base = o.resume ? readJson(`${o.resume}/run.json`) : o.config ? readJson(o.config as string) : {};
-      const cfg: Record<string, unknown> = { seed: 0, lr: 7e-5, batchSize: 4096, ...base };
+      const source = o.resume ? `${o.resume}/run.json` : o.config ? (o.config as string) : undefined;
+      const cfg: Record<string, unknown> = source ? readJson(source) : {};
       const flag = (k: string, v: unknown) => v !== undefined && (cfg[k] = v);
       flag('model', o.model);
       flag('hook', o.hook);
       flag('corpus', o.corpus);
       flag('activations', o.activations);
       flag('activationCache', o.activationCache);
-      if (o.arch) cfg.architecture = ARCH_ALIASES[o.arch as string] ?? o.arch;
+      if (o.arch) cfg.architecture = archOf(o.arch, 'train: --arch');
+      else if (cfg.architecture !== undefined) cfg.architecture = archOf(cfg.architecture, `${source}: field "architecture"`);
+      else throw new Error('train: give --arch (or "architecture" in --config)');
       flag('d_sae', o.dSae);
-      flag(cfg.architecture === 'standard' || cfg.architecture === 'gated' ? 'l1Coefficient' : 'l0Coefficient', o.l0Coefficient);
+      flag(ARCHITECTURE_INFO[cfg.architecture as keyof typeof ARCHITECTURE_INFO].sparsityField ?? 'l0Coefficient', o.l0Coefficient);
       flag('k', o.k);
       flag('lr', o.lr);
       flag('batchSize', o.batchSize);
@@ -98,14 +107,14 @@ export function registerTrain(program: Command): void {
       flag('initFrom', o.initFrom);
       flag('thresholdsOnly', o.thresholdsOnly);
       flag('out', o.resume ?? o.out);
-      if (typeof cfg.architecture === 'string') cfg.architecture = ARCH_ALIASES[cfg.architecture] ?? cfg.architecture;
       if (!cfg.out) throw new Error('train: give --out <dir> (or "out" in --config)');
-      if (!cfg.architecture) throw new Error('train: give --arch (or "architecture" in --config)');
-      writeJsonAtomic(`${cfg.out}/run.json`, cfg);
+      // Flags and file together, checked against protocol/train.ts's schema; lr, batch size and seed default there.
+      const trainCfg = parseTrainConfig(cfg, source ?? 'train');
+      writeJsonAtomic(`${trainCfg.out}/run.json`, trainCfg);
       const sig = stopOnSigint();
-      const bar = o.json ? undefined : progressBar(String(cfg.architecture));
+      const bar = o.json ? undefined : progressBar(trainCfg.architecture);
       try {
-        const run = await runTraining(cfg as TrainConfig, {
+        const run = await runTraining(trainCfg, {
           resume: Boolean(o.resume),
           shouldStop: sig.shouldStop,
           onProgress: (e) => (o.json ? console.log(JSON.stringify(e)) : bar!.update(e)),

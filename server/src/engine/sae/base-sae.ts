@@ -24,6 +24,12 @@ export abstract class BaseSae implements Sae {
     this.b_dec = p.b_dec as Tensor1D;
   }
 
+  /** Checks the architecture's own cfg.json fields; throws naming `file` (default: none). */
+  static validateConfig(_cfg: SaeConfig, _file: string): void {}
+
+  /** Normalises file tensors in place before createSae checks their shapes (default: none). */
+  static prepareParams(_cfg: SaeConfig, _p: SaeParams): void {}
+
   get hookName(): string {
     return (this.cfg.metadata.hook_name as string | undefined) ?? '';
   }

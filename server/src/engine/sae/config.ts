@@ -1,8 +1,8 @@
 // Reading SAELens cfg.json (v6 and the pre-6.0 spellings) into a validated SaeConfig. Unknown keys
 // are kept so a load/save round trip writes them back unchanged.
+import { ARCHITECTURES } from '../../../../protocol/train';
+import { architectureOf } from './registry';
 import type { NormalizeActivations, SaeArchitecture, SaeConfig, SaeDtype } from './types';
-
-export const ARCHITECTURES: readonly SaeArchitecture[] = ['jumprelu', 'standard', 'topk', 'batchtopk', 'gated'];
 const NORMS: readonly NormalizeActivations[] = ['none', 'expected_average_only_in', 'constant_norm_rescale', 'layer_norm'];
 
 /** SAELens's pre-6.0 activation_fn_str values mapped to v6 architectures. */
@@ -60,10 +60,6 @@ export function parseSaeConfig(raw: unknown, file: string): SaeConfig {
     normalize_activations: norm as NormalizeActivations,
     metadata,
   };
-  if (cfg.architecture === 'topk' || cfg.architecture === 'batchtopk') {
-    if (cfg.architecture === 'topk' && (!Number.isSafeInteger(cfg.k) || (cfg.k as number) <= 0 || (cfg.k as number) > cfg.d_sae)) {
-      throw new Error(`${file}: topk SAE needs k in 1..d_sae (${cfg.d_sae}), got ${JSON.stringify(cfg.k)}`);
-    }
-  }
+  architectureOf(cfg.architecture).inference.validateConfig(cfg, file);
   return cfg;
 }

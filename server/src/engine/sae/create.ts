@@ -1,25 +1,16 @@
 // Builds an SAE of the configured architecture from named parameters, checking that every tensor
 // the architecture needs is there, has the shape cfg.json implies, and holds no NaN or Inf.
 import { tf, type Tensor } from '../tf';
-import { BatchTopKSae } from './batchtopk';
-import { GatedSae, gatedToJumpReluParams } from './gated';
-import { JumpReluSae } from './jumprelu';
-import { StandardSae } from './standard';
-import { TopKSae } from './topk';
-import type { Sae, SaeArchitecture, SaeConfig, SaeParams } from './types';
+import { gatedToJumpReluParams } from './gated';
+import { architectureOf } from './registry';
+import type { Sae, SaeConfig, SaeParams } from './types';
 
 /** Required tensors and their shapes, per architecture (SAELens names and layout). */
 export function expectedShapes(cfg: SaeConfig): Record<string, number[]> {
   const { d_in, d_sae } = cfg;
-  const base = { W_enc: [d_in, d_sae], W_dec: [d_sae, d_in], b_dec: [d_in] };
-  const shapes: Record<SaeArchitecture, Record<string, number[]>> = {
-    standard: { ...base, b_enc: [d_sae] },
-    topk: { ...base, b_enc: [d_sae] },
-    jumprelu: { ...base, b_enc: [d_sae], threshold: [d_sae] },
-    batchtopk: { ...base, b_enc: [d_sae], threshold: [d_sae] },
-    gated: { ...base, b_gate: [d_sae], r_mag: [d_sae], b_mag: [d_sae] },
-  };
-  return shapes[cfg.architecture];
+  const shapes: Record<string, number[]> = { W_enc: [d_in, d_sae], W_dec: [d_sae, d_in], b_dec: [d_in] };
+  for (const name of architectureOf(cfg.architecture).extraTensors) shapes[name] = [d_sae];
+  return shapes;
 }
 
 export interface CreateSaeOptions {
@@ -34,15 +25,7 @@ export function createSae(cfg: SaeConfig, params: SaeParams, opts: CreateSaeOpti
   const src = opts.source ?? 'SAE';
   try {
     const p: SaeParams = { ...params };
-    // BatchTopK files may carry one scalar threshold; broadcast it to [d_sae].
-    if (cfg.architecture === 'batchtopk' && p.threshold === undefined && typeof cfg.threshold === 'number') {
-      p.threshold = tf.fill([cfg.d_sae], cfg.threshold);
-    }
-    if (cfg.architecture === 'batchtopk' && p.threshold && p.threshold.size === 1) {
-      const t = p.threshold;
-      p.threshold = tf.tidy(() => tf.mul(tf.ones([cfg.d_sae]), tf.reshape(t, [])));
-      t.dispose();
-    }
+    architectureOf(cfg.architecture).inference.prepareParams(cfg, p);
     const want = expectedShapes(cfg);
     for (const [name, shape] of Object.entries(want)) {
       const t = p[name];
@@ -52,8 +35,7 @@ export function createSae(cfg: SaeConfig, params: SaeParams, opts: CreateSaeOpti
       }
       assertFinite(t, name, src);
     }
-    const ctor = { standard: StandardSae, topk: TopKSae, jumprelu: JumpReluSae, batchtopk: BatchTopKSae, gated: GatedSae }[cfg.architecture];
-    return new ctor(cfg, p, opts.scalingFactor);
+    return new (architectureOf(cfg.architecture).inference)(cfg, p, opts.scalingFactor);
   } catch (e) {
     for (const t of Object.values(params)) if (!t.isDisposed) t.dispose();
     throw e;

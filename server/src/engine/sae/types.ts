@@ -2,8 +2,9 @@
 // Field names in SaeConfig are SAELens's cfg.json keys (v6), so a JumpLens SAE directory loads in
 // SAELens and the reverse; see ../shared/docs/jumprelu-spec.md §5.2.
 import type { Tensor1D, Tensor2D } from '../tf';
+import type { SaeArchitecture } from '../../../../protocol/train';
 
-export type SaeArchitecture = 'jumprelu' | 'standard' | 'topk' | 'batchtopk' | 'gated';
+export type { SaeArchitecture };
 
 export type NormalizeActivations = 'none' | 'expected_average_only_in' | 'constant_norm_rescale' | 'layer_norm';
 

@@ -83,11 +83,13 @@ export async function collectActivations(model: LanguageModel, o: ActivationStor
   const docs = readCorpus(o.corpus, o.corpusOptions);
   for (const seqs of batches(tokenChunks(docs, model.tokenizer, { contextSize: ctx, prependBos: settings.prepend_bos }), o.seqBatch ?? 32)) {
     // act: [batch, seq, d] -> [batch·(seq - skip), d], BOS positions dropped.
-    const data = tf.tidy(() => {
+    // The tensor leaves the tidy and is read after it: tidy walks a returned typed array element by element.
+    const keptT = tf.tidy(() => {
       const act = model.runToHook(seqs, o.hook);
-      const kept3 = skip ? tf.slice(act, [0, skip, 0], [-1, -1, -1]) : act;
-      return kept3.dataSync() as Float32Array;
+      return skip ? tf.slice(act, [0, skip, 0], [-1, -1, -1]) : act;
     });
+    const data = keptT.dataSync() as Float32Array;
+    keptT.dispose();
     const take = Math.min(data.length / d, limit - kept);
     chunks.push(take * d === data.length ? data : data.slice(0, take * d));
     kept += take;

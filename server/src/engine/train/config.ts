@@ -1,11 +1,15 @@
-// TrainConfig with every optional knob resolved to a default. Defaults follow the Gemma Scope
-// recipe (spec §2.2-2.3) except where noted; see docs/results/README.md for the values the
-// committed runs override and why (a tiny model and ~1M tokens cannot use ε = θ₀ = 0.001).
-import type { SaeArchitecture } from '../sae/types';
-import type { TrainConfig } from './types';
+// TrainConfig with every optional knob resolved to a default. The defaults themselves live in
+// protocol/train.ts (TRAIN_DEFAULTS, ARCHITECTURE_INFO); see docs/results/README.md for the values
+// the committed runs override and why (a tiny model and ~1M tokens cannot use ε = θ₀ = 0.001).
+import { ARCHITECTURE_INFO, TRAIN_DEFAULTS, derivedDefaults, parseTrainConfig, type SaeArchitecture, type TrainConfig } from '../../../../protocol/train';
+import type { BatchTopKTrainFields } from '../sae/batchtopk';
+import type { JumpReluTrainFields } from '../sae/jumprelu';
+import { architectureOf } from '../sae/registry';
+import type { TopKTrainFields } from '../sae/topk';
 import { checkTrainConfigFields } from './config-bounds';
 
-export interface ResolvedTrainConfig {
+/** Fields every architecture's training reads. */
+export interface CommonTrainFields {
   architecture: SaeArchitecture;
   d_in: number;
   d_sae: number;
@@ -15,11 +19,6 @@ export interface ResolvedTrainConfig {
   seed: number;
   /** λ: L0 coefficient (jumprelu) or L1 coefficient (standard, gated). */
   sparsityCoefficient: number;
-  k: number;
-  /** JumpReLU kernel bandwidth ε and initial threshold θ₀ (training units, E||x||² = 1). */
-  bandwidth: number;
-  initThreshold: number;
-  thresholdParam: 'log' | 'raw';
   /** Cosine warm-up of lr from 0.1·lr to lr over this many steps ([GS]: 1000). */
   lrWarmupSteps: number;
   /** Linear decay of lr to 0 over the last this-many steps (0 = none, as in [GS]). */
@@ -31,81 +30,64 @@ export interface ResolvedTrainConfig {
   adamEps: number;
   /** Scale inputs by one dataset-wide C so that E||x/C||² = 1 ([GS] §3.1). */
   normalize: boolean;
-  /** SAELens's optional pre-activation loss on dead JumpReLU latents (0 = off). */
-  preActLossCoefficient: number;
-  /** AuxK (topk, batchtopk): α, k_aux (default d_in/2). */
-  auxKCoefficient: number;
-  kAux: number;
   /** A latent is dead once it has not fired for this many training tokens. */
   deadTokensWindow: number;
-  /** BatchTopK inference threshold EMA rate ([SL]: 0.01). */
-  thresholdEmaRate: number;
   checkpointEvery: number;
   logEvery: number;
   thresholdsOnly: boolean;
-  /** JumpReLU sparsity term: λ·L0 ([JR] Eq. 9) or λ·(2/L0*)·(L0 − L0*)² ([GS2]). */
-  sparsityPenalty: 'l0' | 'quadratic_l0';
-  targetL0: number;
 }
 
-function num(cfg: TrainConfig, key: string, dflt: number): number {
-  const v = cfg[key];
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`train config: field "${key}" must be a finite number, got ${JSON.stringify(v)}`);
-  return v;
-}
+/**
+ * Every field resolved. The architecture-specific groups are declared beside their training class;
+ * all are resolved for every run so cfg.json's jumplens_training.config records the full recipe.
+ */
+export interface ResolvedTrainConfig extends CommonTrainFields, JumpReluTrainFields, TopKTrainFields, BatchTopKTrainFields {}
 
-export function resolveTrainConfig(cfg: TrainConfig, dIn: number): ResolvedTrainConfig {
-  checkTrainConfigFields(cfg);
+/** Resolves every field, validating through protocol/train.ts's schema; dIn: the activations' width. */
+export function resolveTrainConfig(raw: TrainConfig, dIn: number): ResolvedTrainConfig {
+  checkTrainConfigFields(raw);
+  const cfg = parseTrainConfig(raw);
   const arch = cfg.architecture;
-  if (!['jumprelu', 'standard', 'topk', 'batchtopk', 'gated'].includes(arch)) {
-    throw new Error(`train config: field "architecture": unknown architecture "${arch}" (jumprelu, standard, gated, topk, batchtopk)`);
-  }
-  const steps = num(cfg, 'steps', NaN);
-  if (!(steps > 0) || !Number.isInteger(steps)) throw new Error(`train config: field "steps" must be a positive integer, got ${cfg.steps}`);
-  const d_sae = num(cfg, 'd_sae', NaN);
-  if (!(d_sae > 0) || !Number.isInteger(d_sae)) throw new Error(`train config: field "d_sae" must be a positive integer, got ${cfg.d_sae}`);
-  const batchSize = num(cfg, 'batchSize', 4096);
-  const sparsityDefault = arch === 'jumprelu' ? 6e-4 : arch === 'standard' || arch === 'gated' ? 0.1 : 0;
-  const sparsityCoefficient = num(cfg, arch === 'jumprelu' ? 'l0Coefficient' : 'l1Coefficient', num(cfg, 'l0Coefficient', sparsityDefault));
-  const k = num(cfg, 'k', 32);
-  if ((arch === 'topk' || arch === 'batchtopk') && !(k >= 1 && k <= d_sae)) throw new Error(`train config: field "k" must be in [1, d_sae=${d_sae}], got ${k}`);
-  const thresholdParam = (cfg.thresholdParam ?? 'log') as string;
-  if (thresholdParam !== 'log' && thresholdParam !== 'raw') throw new Error(`train config: field "thresholdParam" must be "log" or "raw", got ${thresholdParam}`);
-  const sparsityPenalty = (cfg.sparsityPenalty ?? 'l0') as string;
-  if (sparsityPenalty !== 'l0' && sparsityPenalty !== 'quadratic_l0') throw new Error(`train config: field "sparsityPenalty" must be "l0" or "quadratic_l0", got ${sparsityPenalty}`);
-  if (sparsityPenalty === 'quadratic_l0' && !(num(cfg, 'targetL0', 0) > 0)) throw new Error('train config: field "targetL0" must be > 0 with sparsityPenalty "quadratic_l0"');
-  return {
+  const info = ARCHITECTURE_INFO[arch];
+  const { steps, d_sae, batchSize } = cfg;
+  if (!(steps > 0) || !Number.isInteger(steps)) throw new Error(`train config: field "steps" must be a positive integer, got ${steps}`);
+  const d = TRAIN_DEFAULTS;
+  const derived = derivedDefaults(steps, batchSize, dIn);
+  // λ: the architecture's own field, then l0Coefficient (the CLI's --l0-coefficient), then its default.
+  const own = info.sparsityField === 'l0Coefficient' ? cfg.l0Coefficient : cfg.l1Coefficient;
+  const resolved: ResolvedTrainConfig = {
     architecture: arch,
     d_in: dIn,
     d_sae,
-    lr: num(cfg, 'lr', 7e-5),
+    lr: cfg.lr,
     batchSize,
     steps,
-    seed: num(cfg, 'seed', 0),
-    sparsityCoefficient,
-    k,
-    bandwidth: num(cfg, 'bandwidth', 0.001),
-    initThreshold: num(cfg, 'initThreshold', 0.001),
-    thresholdParam,
-    lrWarmupSteps: num(cfg, 'lrWarmupSteps', Math.min(1000, Math.floor(steps / 10))),
-    lrDecaySteps: num(cfg, 'lrDecaySteps', 0),
-    l0WarmupSteps: num(cfg, 'l0WarmupSteps', Math.min(10000, Math.floor(steps / 4))),
-    adamBeta1: num(cfg, 'adamBeta1', 0),
-    adamBeta2: num(cfg, 'adamBeta2', 0.999),
-    adamEps: num(cfg, 'adamEps', 1e-8),
-    normalize: cfg.normalize === undefined ? true : Boolean(cfg.normalize),
-    preActLossCoefficient: num(cfg, 'preActLossCoefficient', 0),
-    auxKCoefficient: num(cfg, 'auxKCoefficient', 1 / 32),
-    kAux: num(cfg, 'kAux', Math.max(1, Math.floor(dIn / 2))),
-    deadTokensWindow: num(cfg, 'deadTokensWindow', Math.min(10_000_000, 200 * batchSize)),
-    thresholdEmaRate: num(cfg, 'thresholdEmaRate', 0.01),
-    checkpointEvery: num(cfg, 'checkpointEvery', 500),
-    logEvery: num(cfg, 'logEvery', 10),
-    thresholdsOnly: Boolean(cfg.thresholdsOnly),
-    sparsityPenalty,
-    targetL0: num(cfg, 'targetL0', 0),
+    seed: cfg.seed,
+    sparsityCoefficient: own ?? cfg.l0Coefficient ?? info.sparsityCoefficient,
+    k: cfg.k ?? d.k,
+    bandwidth: cfg.bandwidth ?? d.bandwidth,
+    initThreshold: cfg.initThreshold ?? d.initThreshold,
+    thresholdParam: cfg.thresholdParam ?? d.thresholdParam,
+    lrWarmupSteps: cfg.lrWarmupSteps ?? derived.lrWarmupSteps,
+    lrDecaySteps: cfg.lrDecaySteps ?? d.lrDecaySteps,
+    l0WarmupSteps: cfg.l0WarmupSteps ?? derived.l0WarmupSteps,
+    adamBeta1: cfg.adamBeta1 ?? d.adamBeta1,
+    adamBeta2: cfg.adamBeta2 ?? d.adamBeta2,
+    adamEps: cfg.adamEps ?? d.adamEps,
+    normalize: cfg.normalize ?? d.normalize,
+    preActLossCoefficient: cfg.preActLossCoefficient ?? d.preActLossCoefficient,
+    auxKCoefficient: cfg.auxKCoefficient ?? d.auxKCoefficient,
+    kAux: cfg.kAux ?? derived.kAux,
+    deadTokensWindow: cfg.deadTokensWindow ?? derived.deadTokensWindow,
+    thresholdEmaRate: cfg.thresholdEmaRate ?? d.thresholdEmaRate,
+    checkpointEvery: cfg.checkpointEvery ?? d.checkpointEvery,
+    logEvery: cfg.logEvery ?? d.logEvery,
+    thresholdsOnly: cfg.thresholdsOnly ?? d.thresholdsOnly,
+    sparsityPenalty: cfg.sparsityPenalty ?? d.sparsityPenalty,
+    targetL0: cfg.targetL0 ?? d.targetL0,
   };
+  architectureOf(arch).training.validate(resolved);
+  return resolved;
 }
 
 /** lr at a 0-based step: cosine warm-up 0.1η→η, constant, optional linear decay to 0. */

@@ -5,7 +5,7 @@
 //   - no pre-encoder bias in the file: b_enc ← b_enc + b_dec·W_enc;
 //   - decoder rows of norm nᵢ: W_dec[i] ← W_dec[i]/nᵢ, W_enc[:,i] ← nᵢ·W_enc[:,i], b_enc, θ ← nᵢ·(…).
 import { loadSae } from '../sae/io';
-import type { HostTensors } from './training-sae';
+import type { HostTensors } from '../sae/training-sae-base';
 
 /** `p`: any SAE loadSae reads (SAELens folder, Gemma Scope params.npz) whose architecture is jumprelu. */
 export async function readSaeForFinetune(p: string): Promise<{ params: HostTensors; dIn: number; dSae: number; cfg: Record<string, unknown> }> {

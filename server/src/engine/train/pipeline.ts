@@ -28,10 +28,10 @@ export async function activationsFor(cfg: TrainConfig, onTokens?: (n: number) =>
       corpus: cfg.corpus!,
       contextSize: cfg.contextSize,
       prependBos: cfg.prependBos,
-      dropBos: cfg.dropBos as boolean | undefined,
-      maxTokens: cfg.tokens as number | undefined,
-      cache: cfg.activationCache as string | undefined,
-      corpusOptions: { maxDocs: cfg.maxDocs as number | undefined, skipDocs: cfg.skipDocs as number | undefined },
+      dropBos: cfg.dropBos,
+      maxTokens: cfg.tokens,
+      cache: cfg.activationCache,
+      corpusOptions: { maxDocs: cfg.maxDocs, skipDocs: cfg.skipDocs },
       onProgress: onTokens,
     });
     const s = got.settings;
@@ -45,7 +45,7 @@ export async function activationsFor(cfg: TrainConfig, onTokens?: (n: number) =>
 /** Steps from `steps`, or from a token budget `tokens` / batch size. */
 export function stepsOf(cfg: TrainConfig): number {
   if (cfg.steps) return cfg.steps;
-  const tokens = cfg.trainTokens as number | undefined;
+  const tokens = cfg.trainTokens;
   if (tokens && cfg.batchSize) return Math.ceil(tokens / cfg.batchSize);
   throw new Error('train config: give "steps" or "trainTokens"');
 }

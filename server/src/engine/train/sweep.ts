@@ -13,6 +13,8 @@ import { paretoSvg, toCsv, type ParetoRow } from '../eval/plots';
 import { collectActivations } from './activation-store';
 import { loadLanguageModel } from './model-loader';
 import { trainSae } from './trainer';
+import { ARCHITECTURE_INFO, ARCHITECTURES } from '../../../../protocol/train';
+import { architectureOf } from '../sae/registry';
 import type { TrainConfig } from './types';
 
 export interface SweepConfig {
@@ -31,11 +33,17 @@ export interface SweepConfig {
   out: string;
 }
 
-const SPARSITY_KEYS = ['l0Coefficient', 'l1Coefficient', 'k'] as const;
+/** Fields that set a run's sparsity, from the architectures' metadata: λ fields, then k. */
+const SPARSITY_KEYS = [...new Set(ARCHITECTURES.map((a) => ARCHITECTURE_INFO[a].sparsityField ?? 'k'))];
 
 export function expandRuns(cfg: SweepConfig): { name: string; label: string; param: string; value: number; train: Partial<TrainConfig> }[] {
   const out: ReturnType<typeof expandRuns> = [];
   for (const r of cfg.runs) {
+    try {
+      architectureOf(r.architecture);
+    } catch (e) {
+      throw new Error(`sweep config: run field "architecture": ${(e as Error).message}`);
+    }
     const key = SPARSITY_KEYS.find((k) => r[k] !== undefined);
     if (!key) throw new Error(`sweep config: run for "${r.architecture}" needs one of ${SPARSITY_KEYS.join(', ')}`);
     const values = Array.isArray(r[key]) ? (r[key] as number[]) : [r[key] as number];

@@ -5,13 +5,17 @@ import * as path from 'node:path';
 import { tf, type Tensor, type Tensor2D } from '../tf';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write';
 import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../io/safetensors';
+import { writeSaeLensDir } from '../sae/io/saelens-dir';
+import { architectureOf, initTrainingSae, restoreTrainingSae, trainingSaeFromParams } from '../sae/registry';
+import type { HostTensors, StepMetrics, TrainingSae } from '../sae/training-sae-base';
 import type { SaeConfig } from '../sae/types';
 import { Adam } from './adam';
 import { checkFiniteLoss, checkFiniteParams } from './finite-guard';
 import type { ActivationSource } from './activation-source';
 import { lrAt, resolveTrainConfig, sparsityCoefficientAt, type ResolvedTrainConfig } from './config';
-import { TrainingSae, type HostTensors, type StepMetrics } from './training-sae';
 import type { TrainConfig, TrainProgressEvent, TrainResult } from './types';
+
+export type { HostTensors, StepMetrics, TrainingSae };
 
 export interface TrainOptions {
   onProgress?: (e: TrainProgressEvent) => void;
@@ -71,7 +75,7 @@ export class Trainer {
       const tensors = readSafetensors(ckpt);
       const params: HostTensors = {};
       for (const [k, v] of tensors) if (!k.startsWith('adam_')) params[k] = { data: v.data, shape: v.shape };
-      this.sae = new TrainingSae(cfg, params);
+      this.sae = restoreTrainingSae(cfg, params);
       this.adam.restore(tensors, meta.adamT);
       this.stepIndex = meta.step;
       this.tokens = meta.tokens;
@@ -84,11 +88,11 @@ export class Trainer {
       // Dataset-wide scalar normalisation E||x/C||² = 1 ([GS] §3.1).
       this.scale = cfg.normalize ? Math.sqrt(source.meanSquaredNorm()) : 1;
       if (!(this.scale > 0)) throw new Error(`activations: mean squared norm is ${this.scale ** 2}; cannot normalise`);
-      if (opts.initParams) this.sae = new TrainingSae(cfg, withState(cfg, opts.initParams));
+      if (opts.initParams) this.sae = trainingSaeFromParams(cfg, opts.initParams);
       else {
         // TopK-family: b_dec starts at the data mean ([TopK] uses the geometric median; the mean is our simplification).
-        const bDec = cfg.architecture === 'topk' || cfg.architecture === 'batchtopk' ? source.mean(65536).map((v) => v / this.scale) : undefined;
-        this.sae = TrainingSae.init(cfg, bDec);
+        const bDec = architectureOf(cfg.architecture).training.bDecFromMean ? source.mean(65536).map((v) => v / this.scale) : undefined;
+        this.sae = initTrainingSae(cfg, bDec);
       }
     }
   }
@@ -130,18 +134,16 @@ export class Trainer {
       const m = holder.m!;
       const tsf = this.sae.v('tokens_since_fired');
       tsf.assign(tf.mul(tf.add(tsf, x.shape[0]), tf.sub(1, m.fired)));
-      if (m.minKept && s >= 0) {
-        const th = this.sae.v('batch_threshold');
-        // EMA of the smallest kept activation ([SL] rate 0.01), initialised at the first batch.
-        th.assign(s === 0 ? tf.reshape(m.minKept, [1]) : tf.add(tf.mul(th, 1 - c.thresholdEmaRate), tf.mul(m.minKept, c.thresholdEmaRate)));
-      }
+      this.sae.updateState(m, s);
     });
     this.stepIndex++;
     this.tokens += x.shape[0];
     const m = holder.m!;
     let event: TrainProgressEvent | undefined;
     if (this.stepIndex % c.logEvery === 0 || this.stepIndex === c.steps || this.stepIndex === 1) {
-      const dead = tf.tidy(() => tf.sum(this.sae.deadMask()).dataSync()[0]);
+      const deadT = tf.tidy(() => tf.sum(this.sae.deadMask()));
+      const dead = deadT.dataSync()[0];
+      deadT.dispose();
       event = {
         step: this.stepIndex,
         totalSteps: c.steps,
@@ -156,7 +158,11 @@ export class Trainer {
         'details/current_learning_rate': lr,
         'details/current_l0_coefficient': lambda,
       };
-      if (c.architecture === 'jumprelu') event.thresholdQuantiles = tf.tidy(() => quantiles(this.sae.theta().dataSync() as Float32Array, this.scale));
+      const theta = tf.tidy(() => this.sae.thresholds());
+      if (theta) {
+        event.thresholdQuantiles = quantiles(theta.dataSync() as Float32Array, this.scale);
+        theta.dispose();
+      }
       this.log.push(event);
       this.last = event;
     }
@@ -226,21 +232,10 @@ function quantiles(theta: Float32Array, scale: number): number[] {
   return [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1].map((q) => s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))] * scale);
 }
 
-function withState(cfg: ResolvedTrainConfig, p: HostTensors): HostTensors {
-  const out = { ...p };
-  if (cfg.architecture === 'jumprelu' && cfg.thresholdParam === 'log' && out.threshold) {
-    // Given thresholds are θ; the variable holds log θ.
-    out.threshold = { data: Float32Array.from(out.threshold.data, (v) => Math.log(Math.max(v, 1e-8))), shape: out.threshold.shape };
-  }
-  out.tokens_since_fired ??= { data: new Float32Array(cfg.d_sae), shape: [cfg.d_sae] };
-  if (cfg.architecture === 'batchtopk') out.batch_threshold ??= { data: new Float32Array(1), shape: [1] };
-  return out;
-}
-
 /** The SAELens cfg.json for an exported training run. */
-export function exportedConfig(t: Trainer, architecture: SaeConfig['architecture'], raw: TrainConfig, metadata: Record<string, unknown>): SaeConfig {
+export function exportedConfig(t: Trainer, architecture: SaeConfig['architecture'], raw: TrainConfig, metadata: Record<string, unknown>, cfgFields: Partial<SaeConfig> = {}): SaeConfig {
   const c = t.cfg;
-  const cfg: SaeConfig = {
+  return {
     architecture,
     d_in: c.d_in,
     d_sae: c.d_sae,
@@ -259,13 +254,12 @@ export function exportedConfig(t: Trainer, architecture: SaeConfig['architecture
         activations: raw.activations,
       },
     },
+    ...cfgFields,
   };
-  if (architecture === 'topk') cfg.k = c.k;
-  return cfg;
 }
 
+/** The trained SAE as a SAELens folder, through the one SAELens writer. */
 export function writeSaeDir(dir: string, t: Trainer, raw: TrainConfig, metadata: Record<string, unknown>): void {
-  const { params, architecture } = t.sae.exportParams(t.scale);
-  writeSafetensors(path.join(dir, 'sae_weights.safetensors'), params);
-  writeJsonAtomic(path.join(dir, 'cfg.json'), exportedConfig(t, architecture, raw, metadata));
+  const { params, architecture, cfgFields } = t.sae.exportParams(t.scale);
+  writeSaeLensDir(dir, exportedConfig(t, architecture, raw, metadata, cfgFields), params);
 }

@@ -87,16 +87,28 @@ export interface SaveSaeOptions {
 
 /** Writes cfg.json and sae_weights.safetensors (atomically each) into `dir`. */
 export async function saveSaeLensDir(dir: string, sae: Sae, opts: SaveSaeOptions = {}): Promise<void> {
-  const dtype = opts.dtype ?? sae.cfg.dtype;
   const tensors: Record<string, { data: Float32Array; shape: number[] }> = {};
   for (const [name, t] of Object.entries(sae.params())) tensors[name] = { data: (await t.data()) as Float32Array, shape: t.shape };
-  writeSafetensors(path.join(dir, WEIGHTS_FILE), tensors, { dtype: ST_DTYPE[dtype] });
-  const cfg: SaeConfig = { ...sae.cfg, dtype, metadata: { ...sae.cfg.metadata, jumplens_version: jumplensVersion() } };
-  writeJsonAtomic(path.join(dir, CFG_FILE), cfg);
   // An unfolded dataset-wide scaling factor travels as SAELens's activation_scaler.json.
   const scalingFactor = (sae as { scalingFactor?: number }).scalingFactor;
-  if (scalingFactor !== undefined) writeJsonAtomic(path.join(dir, SCALER_FILE), { scaling_factor: scalingFactor });
-  if (opts.logSparsity) writeSparsity(dir, opts.logSparsity, sae.dSae);
+  writeSaeLensDir(dir, sae.cfg, tensors, { ...opts, scalingFactor });
+}
+
+export interface WriteSaeOptions extends SaveSaeOptions {
+  /** Written to activation_scaler.json when set. */
+  scalingFactor?: number;
+}
+
+/**
+ * The one writer of SAELens folders: host tensors (SAELens names) and their cfg, stamped with the
+ * jumplens version. Used by saveSaeLensDir and by the trainer's export.
+ */
+export function writeSaeLensDir(dir: string, cfg: SaeConfig, tensors: Record<string, { data: Float32Array; shape: number[] }>, opts: WriteSaeOptions = {}): void {
+  const dtype = opts.dtype ?? cfg.dtype;
+  writeSafetensors(path.join(dir, WEIGHTS_FILE), tensors, { dtype: ST_DTYPE[dtype] });
+  writeJsonAtomic(path.join(dir, CFG_FILE), { ...cfg, dtype, metadata: { ...cfg.metadata, jumplens_version: jumplensVersion() } });
+  if (opts.scalingFactor !== undefined) writeJsonAtomic(path.join(dir, SCALER_FILE), { scaling_factor: opts.scalingFactor });
+  if (opts.logSparsity) writeSparsity(dir, opts.logSparsity, cfg.d_sae);
 }
 
 function jumplensVersion(): string {
