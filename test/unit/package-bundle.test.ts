@@ -140,7 +140,7 @@ test('every import left in the bundles resolves inside the .vsix, to a Node buil
   assert.deepEqual(unresolved(refs, entries), []);
 });
 
-test('from the unpacked .vsix with no node_modules: vega draws an SVG, the CLI finds the bundled model and reads the feature store', () => {
+test('from the unpacked .vsix with no node_modules: vega draws an SVG, the CLI runs on WASM, finds the bundled model and reads the feature store', () => {
   const ext = path.join(tmp.dir, 'unpacked', 'extension');
   const env = { PATH: process.env.PATH, HOME: tmp.dir };
   const plot = `(async () => {
@@ -160,10 +160,21 @@ test('from the unpacked .vsix with no node_modules: vega draws an SVG, the CLI f
     assert.equal(r.status, 0, `jumplens ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
+  // The WASM backend finds its .wasm files next to the bundle (a silent fall-back to the JS CPU
+  // backend would be 10x slower).
+  assert.match(cli('doctor'), /^backend: wasm/m);
   const info = JSON.parse(cli('lm', 'info', 'stories260K.bin', '--json'));
   assert.equal(info.path, path.join(ext, 'assets', 'models', 'stories260K.bin'));
   assert.equal(info.tokenizer.vocabSize, 512);
   const card = JSON.parse(cli('features', 'show', path.join(ext, 'assets', 'default-sae', 'features'), '5'));
   assert.ok(card.density > 0 && card.density < 1, `density ${card.density}`);
   assert.ok(card.top.length > 0 && card.top[0].value > 0, 'no top contexts');
+
+  // A 2-step training run ends by drawing curves.svg through the bundle's import() of vega, the
+  // code path the job worker's sweeps and training take.
+  const stories = JSON.parse(readFileSync(path.join(ext, 'assets', 'corpus', 'tinystories-train-700-999.json'), 'utf8')) as string[];
+  writeFileSync(path.join(tmp.dir, 'three.json'), JSON.stringify(stories.slice(0, 3)));
+  const out = path.join(tmp.dir, 'run');
+  cli('train', '--model', 'stories260K.bin', '--hook', 'blocks.2.hook_resid_post', '--corpus', path.join(tmp.dir, 'three.json'), '--arch', 'jumprelu', '--d-sae', '16', '--batch-size', '64', '--steps', '2', '--out', out, '--json');
+  assert.match(readFileSync(path.join(out, 'curves.svg'), 'utf8'), /^<svg[\s\S]*<\/svg>$/);
 });
