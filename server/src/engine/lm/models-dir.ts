@@ -24,7 +24,14 @@ export function findPackageRoot(from: string = __dirname): string {
   }
 }
 
-export const REPO_ROOT = findPackageRoot();
+/** The package root; a bundle copied out of its package falls back to two folders above it (dist/server). */
+export const REPO_ROOT = (() => {
+  try {
+    return findPackageRoot();
+  } catch {
+    return path.resolve(__dirname, '..', '..');
+  }
+})();
 
 /** The models shipped in the package (stories260K.bin and its tokenizer). */
 export const BUNDLED_MODELS_DIR = path.join(REPO_ROOT, 'assets', 'models');
