@@ -1,14 +1,26 @@
-// One esbuild script for every bundle: the CLI/daemon (Node, CommonJS), the VS Code client
-// (CommonJS, `vscode` external) and the webview scripts (browser, IIFE). Entries that do not exist
-// yet are skipped so the build works at every stage of the repository.
+// One esbuild script for every bundle: the CLI/daemon/worker (Node, CommonJS), the VS Code client
+// (CommonJS, `vscode` external), the ESM-only libraries they import at run time (Node, ESM) and
+// the webview scripts (browser, IIFE). Entries that do not exist yet are skipped so the build
+// works at every stage of the repository. The .vsix has no node_modules: whatever a bundle imports
+// must be in dist/ (test/unit/package-bundle.test.ts checks it).
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+
+// ESM-only libraries with top-level await (a CommonJS bundle cannot hold them), loaded with a
+// dynamic import(): each becomes an ESM bundle in dist/server (shared code in chunks/) and the
+// node bundles import it by relative path, so it resolves inside the extension folder.
+const ESM_LIBS = { vega: 'vega.mjs', 'vega-lite': 'vega-lite.mjs' };
+function esmLibsPlugin() {
+  const filter = new RegExp(`^(${Object.keys(ESM_LIBS).join('|')})$`);
+  return { name: 'esm-libs', setup: (b) => b.onResolve({ filter }, (a) => ({ path: `./${ESM_LIBS[a.path]}`, external: true })) };
+}
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
 const node = {
@@ -19,12 +31,12 @@ const node = {
   // tfjs's packages mark their registration modules side-effect free; honouring that drops the
   // backend registrations, so annotations are ignored.
   ignoreAnnotations: true,
-  // Native backends are optional and loaded at run time from the user's node_modules. vega
-  // (sweep plots, loaded with a dynamic import) is ESM with top-level await, which a CommonJS
-  // bundle cannot hold; it too resolves from node_modules at run time.
-  external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'vscode', 'vega', 'vega-lite'],
+  // Native backends are optional and loaded at run time from the user's node_modules when present.
+  external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'vscode'],
+  plugins: [esmLibsPlugin()],
 };
 
+// The node bundles' entries (server/src/lsp/main.ts may move; change it here).
 const builds = [
   { entry: 'server/src/cli/main.ts', out: 'dist/server/cli.js', opts: node },
   { entry: 'server/src/lsp/main.ts', out: 'dist/server/daemon.js', opts: node },
@@ -49,11 +61,29 @@ for (const b of builds) {
   const ctx = await esbuild.context({ ...b.opts, entryPoints: [b.entry], outfile: b.out });
   contexts.push(ctx);
 }
+contexts.push(
+  await esbuild.context({
+    ...common,
+    entryPoints: Object.fromEntries(Object.entries(ESM_LIBS).map(([lib, out]) => [out.replace(/\.mjs$/, ''), fileURLToPath(import.meta.resolve(lib))])),
+    outdir: 'dist/server',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // CommonJS code inside them calls require() for node builtins, which ESM output lacks.
+    banner: { js: "import { createRequire as __jlCreateRequire } from 'node:module'; const require = __jlCreateRequire(import.meta.url);" },
+  }),
+);
 
 // The WASM backend loads its .wasm binaries from the bundle's folder at run time.
 mkdirSync('dist/server', { recursive: true });
 const wasmDist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 for (const f of readdirSync(wasmDist)) if (f.endsWith('.wasm')) copyFileSync(join(wasmDist, f), join('dist/server', f));
+
+// Stale chunks from earlier builds would ship in the .vsix.
+rmSync('dist/server/chunks', { recursive: true, force: true });
 
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

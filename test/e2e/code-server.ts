@@ -27,12 +27,10 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   return r.stdout;
 }
 
-/** npm run build + vsce package; returns the .vsix path. */
+/** `npm run package` (production build + vsce package) into outDir; returns the .vsix path. */
 export function packageExtension(outDir: string): string {
-  run(process.execPath, ['scripts/build.mjs'], { timeoutMs: 180_000 });
   const vsix = path.join(outDir, 'jumplens.vsix');
-  const vsce = path.join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { timeoutMs: 120_000 });
+  run(process.execPath, ['scripts/package.mjs', vsix], { timeoutMs: 300_000 });
   return vsix;
 }
 
@@ -58,20 +56,8 @@ export interface Session {
   close: () => Promise<void>;
 }
 
-/**
- * Starts code-server with the .vsix installed, a workspace holding `files` and user settings
- * `settings`, opens the workbench in Chromium and waits for it.
- */
-export async function startSession(opts: { vsix: string; files: Record<string, string>; settings: Record<string, unknown>; timeoutMs?: number }): Promise<Session> {
-  const timeout = opts.timeoutMs ?? 120_000;
-  const tmp = tempDir('jumplens-e2e-');
-  const ext = path.join(tmp.dir, 'ext');
-  const ud = path.join(tmp.dir, 'ud');
-  const ws = path.join(tmp.dir, 'ws');
-  for (const [name, text] of Object.entries(opts.files)) {
-    mkdirSync(path.dirname(path.join(ws, name)), { recursive: true });
-    writeFileSync(path.join(ws, name), text);
-  }
+/** The workbench settings that keep tests deterministic (no welcome page, tips, chat), plus `extra`. */
+function writeSettings(ud: string, extra: Record<string, unknown>): void {
   mkdirSync(path.join(ud, 'User'), { recursive: true });
   const settings = {
     'workbench.startupEditor': 'none',
@@ -82,11 +68,32 @@ export async function startSession(opts: { vsix: string; files: Record<string, s
     'editor.hover.delay': 150,
     'chat.disableAIFeatures': true,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    ...opts.settings,
+    ...extra,
   };
   writeFileSync(path.join(ud, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+/**
+ * Starts code-server with the .vsix installed, a workspace holding `files` and user settings
+ * `settings` (null: no settings.json at all, a new user's empty user-data-dir), opens the
+ * workbench in Chromium and waits for it. `env` replaces the environment code-server (and so the
+ * extension host and the daemon) runs in.
+ */
+export async function startSession(opts: { vsix: string; files: Record<string, string>; settings: Record<string, unknown> | null; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Session> {
+  const timeout = opts.timeoutMs ?? 120_000;
+  const tmp = tempDir('jumplens-e2e-');
+  const ext = path.join(tmp.dir, 'ext');
+  const ud = path.join(tmp.dir, 'ud');
+  const ws = path.join(tmp.dir, 'ws');
+  mkdirSync(ws, { recursive: true });
+  for (const [name, text] of Object.entries(opts.files)) {
+    mkdirSync(path.dirname(path.join(ws, name)), { recursive: true });
+    writeFileSync(path.join(ws, name), text);
+  }
+  mkdirSync(ud, { recursive: true });
+  if (opts.settings) writeSettings(ud, opts.settings);
   // code-server wants its own config; keep it out of ~/.config.
-  const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp.dir, 'config'), XDG_DATA_HOME: path.join(tmp.dir, 'data') };
+  const env = { ...(opts.env ?? process.env), XDG_CONFIG_HOME: path.join(tmp.dir, 'config'), XDG_DATA_HOME: path.join(tmp.dir, 'data') };
   run(NODE24, [CODE_SERVER, '--extensions-dir', ext, '--user-data-dir', ud, '--install-extension', opts.vsix], { env, timeoutMs: 120_000 });
 
   const port = await freePort();
@@ -166,6 +173,24 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
+}
+
+/** The JumpLens status item's text (its aria-label), or ? before it exists. */
+export async function statusText(page: Page): Promise<string> {
+  return (await page.locator('.statusbar-item[id*="jumplens.status"]').getAttribute('aria-label').catch(() => null)) ?? '?';
+}
+
+/** Every decoration element the extension drew (overlay divs and inline spans), with its background. */
+export async function decorated(page: Page): Promise<{ cls: string; bg: string; x: number; y: number; w: number }[]> {
+  return page.evaluate(() => {
+    const out: { cls: string; bg: string; x: number; y: number; w: number }[] = [];
+    for (const el of Array.from(document.querySelectorAll('.editor-instance .monaco-editor [class*="ced-"]'))) {
+      const bg = getComputedStyle(el).backgroundColor;
+      const r = el.getBoundingClientRect();
+      if (bg && bg !== 'rgba(0, 0, 0, 0)' && r.width > 0) out.push({ cls: el.className, bg, x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width });
+    }
+    return out;
+  });
 }
 
 export async function shot(page: Page, name: string): Promise<string> {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT, SHARED_DATA, SHARED_MODELS } from '../helpers/paths';
-import { missingTools, openFile, packageExtension, runCommand, shot, startSession, type Session } from './code-server';
+import { decorated, missingTools, openFile, packageExtension, runCommand, shot, startSession, statusText, type Session } from './code-server';
 
 const missing = missingTools();
 if (missing) console.log(`# e2e skipped: ${missing}`);
@@ -60,23 +60,6 @@ async function lineBox(page: Page, prefix: string): Promise<{ top: number; botto
     const r = line.getBoundingClientRect();
     return { top: r.top, bottom: r.bottom };
   })()`)) as { top: number; bottom: number } | undefined;
-}
-
-async function statusText(page: Page): Promise<string> {
-  return (await page.locator('.statusbar-item[id*="jumplens.status"]').getAttribute('aria-label').catch(() => null)) ?? '?';
-}
-
-/** Every decoration element the extension drew (overlay divs and inline spans), with its background. */
-async function decorated(page: Page): Promise<{ cls: string; bg: string; x: number; y: number; w: number }[]> {
-  return page.evaluate(() => {
-    const out: { cls: string; bg: string; x: number; y: number; w: number }[] = [];
-    for (const el of Array.from(document.querySelectorAll('.editor-instance .monaco-editor [class*="ced-"]'))) {
-      const bg = getComputedStyle(el).backgroundColor;
-      const r = el.getBoundingClientRect();
-      if (bg && bg !== 'rgba(0, 0, 0, 0)' && r.width > 0) out.push({ cls: el.className, bg, x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width });
-    }
-    return out;
-  });
 }
 
 test('the extension activates: .jlp files get the JumpLens Prompt language and grammar, the status item appears', { skip: missing }, async () => {

@@ -11,7 +11,9 @@ import { cfgInt, cfgNum, HfWeights, readConfig } from './hf-weights';
 import { LlamaModel, type LlamaLayerWeights, type LlamaSpec } from './llama';
 import { readLlama2cCheckpoint } from './llama2c-checkpoint';
 import { Llama2cTokenizer } from './llama2c-tokenizer';
-import { candidatePaths, modelsDir, resolveHfCacheFolder } from './models-dir';
+import { type ModelSearch, resolveHfCacheFolder, resolveModelPath } from './models-dir';
+
+export { resolveModelPath } from './models-dir';
 import type { RopeScaling } from './rope';
 import type { LanguageModel } from './types';
 
@@ -118,16 +120,10 @@ export function loadHfFolder(folder: string): LanguageModel {
   }
 }
 
-/** Resolves a path or a name to the file/folder that will be loaded. */
-export function resolveModelPath(pathOrName: string): string {
-  if (existsSync(pathOrName)) return path.resolve(pathOrName);
-  for (const p of candidatePaths(pathOrName)) if (existsSync(p)) return p;
-  throw new Error(`model "${pathOrName}" not found: not a path, and not in ${modelsDir()} (set JUMPLENS_MODELS, or run \`jumplens pull ${pathOrName}\`)`);
-}
-
-export async function loadModel(pathOrName: string, opts: { tokenizer?: string } = {}): Promise<LanguageModel> {
+/** Loads a model by path or name; `opts.search` adds the folders a name is looked up in (see models-dir). */
+export async function loadModel(pathOrName: string, opts: { tokenizer?: string; search?: ModelSearch } = {}): Promise<LanguageModel> {
   await initBackend();
-  const p = resolveModelPath(pathOrName);
+  const p = resolveModelPath(pathOrName, opts.search);
   if (statSync(p).isDirectory()) return loadHfFolder(p);
   if (p.endsWith('.bin')) return loadLlama2c(p, opts.tokenizer);
   throw new Error(`${p}: unknown model format (expected a llama2.c .bin or a Hugging Face folder with config.json)`);
