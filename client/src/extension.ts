@@ -16,7 +16,7 @@ import {
   type StatusResult,
   type TokenFeaturesParams,
   type VisibleRangesParams,
-} from '../../protocol/messages';
+} from '../../protocol';
 import { bundledSae, createDaemonClient } from './daemon';
 import { openDashboard } from './panels/dashboard-panel';
 import { FeatureBrowserViewProvider } from './panels/feature-browser-view';

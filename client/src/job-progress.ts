@@ -1,6 +1,6 @@
 // Reads step/total out of a daemon job event, whichever form it takes (generic `progress` for
 // every job kind, or a training event's step/totalSteps), so the notification can advance.
-import type { JobEvent } from '../../protocol/messages';
+import type { JobEvent } from '../../protocol';
 
 /** Step/total of a progress event: `progress` for every job kind, else the training event's step. */
 export function progressOf(e: Extract<JobEvent, { type: 'progress' }>): { step: number; total: number; message?: string } | undefined {

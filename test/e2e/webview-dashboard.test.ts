@@ -1,6 +1,6 @@
 // The dashboard in Chromium under the strict CSP. Until the daemon is on main the test plays the
 // extension's relay: it records what the page sends and posts job events in the daemon's push
-// format (protocol/messages.ts JobEvent), so the forms' validation, the live plots and the
+// format (protocol/jobs.ts JobEvent), so the forms' validation, the live plots and the
 // frontier's picking are exercised through the real bundle.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { JobInfo, JobSpec, TrainProgressEvent } from '../../protocol/messages';
+import type { JobInfo, JobSpec, TrainProgressEvent } from '../../protocol';
 import { buildWebviews, launch, openHosted, SCREENSHOTS, skipReason, startServer, type HostedPage } from './webview-harness';
 
 const skip = skipReason();
@@ -30,7 +30,7 @@ function relay(m: unknown): unknown {
 }
 
 const push = (event: unknown) => hp.send({ type: 'push', push: { push: 'jobEvent', event } });
-const job = (id: string, spec: JobSpec, state: JobInfo['state'], result?: unknown): JobInfo => ({ id, spec, state, createdAt: new Date().toISOString(), dir: `/runs/${id}`, result });
+const job = (id: string, spec: JobSpec, state: JobInfo['state'], result?: unknown): JobInfo => ({ id, spec, state, createdAt: new Date().toISOString(), dir: `/runs/${id}`, result: result as JobInfo["result"] });
 
 before(async () => {
   if (skip) return;

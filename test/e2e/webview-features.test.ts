@@ -10,7 +10,7 @@ import { FeatureStore, LABELS_FILE } from '../../server/src/engine/features/feat
 import { featureCard, handleFeatureRequest, listFeatures, logitEffectByPatching, type FeatureOpsContext } from '../../server/src/api/feature-ops';
 import { loadLlama2c } from '../../server/src/engine/lm/load-model';
 import { tf, type Tensor2D } from '../../server/src/engine/tf';
-import { parseFeatureRequest } from '../../protocol/messages';
+import { parseFeatureRequest } from '../../protocol';
 import { buildRealTextStore, PROBE_HOOK } from '../helpers/real-feature-store';
 import { sharedFile, tempDir } from '../helpers/paths';
 import { buildWebviews, launch, openHosted, SCREENSHOTS, skipReason, startServer, type HostedPage } from './webview-harness';

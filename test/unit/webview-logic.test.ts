@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { activeFields, defaults, validateForm } from '../../webview/src/job-forms';
 import { frontierCsv, frontierPoints, frontierSvg } from '../../webview/src/frontier-data';
-import type { JobInfo } from '../../protocol/messages';
+import type { JobInfo } from '../../protocol';
 
 test('train defaults follow the paper recipe and become a typed TrainConfig once paths are given', () => {
   const v = { ...defaults('train'), model: 'm.bin', corpus: 'c.json', out: 'o' };
@@ -38,7 +38,7 @@ test('validation names each bad field and refuses to build a spec', () => {
   assert.ok(!fsBad.ok && /Tokens must be ≥ 1/.test(fsBad.errors.tokens) && /required/.test(fsBad.errors.sae));
 });
 
-const job = (id: string, result: unknown, extra: Partial<JobInfo> = {}): JobInfo => ({ id, spec: { kind: 'sweepThreshold', sae: '/s' }, state: 'done', createdAt: '', dir: `/runs/${id}`, result, ...extra });
+const job = (id: string, result: unknown, extra: Partial<JobInfo> = {}): JobInfo => ({ id, spec: { kind: 'sweepThreshold', sae: '/s' }, state: 'done', createdAt: '', dir: `/runs/${id}`, result: result as JobInfo['result'], ...extra });
 
 test('frontier points come from sweep lists and single evaluations, by the evaluator metric names', () => {
   const sweep = frontierPoints(job('a', { points: [{ scale: 2, 'metrics/l0': 10, 'metrics/fvu': 0.2, delta_lm_loss: 0.1 }, { scale: 1, metrics: { 'metrics/l0': 20, 'metrics/explained_variance': 0.9 } }] }));

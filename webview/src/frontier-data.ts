@@ -2,7 +2,7 @@
 // Job results are read tolerantly, by the metric names the evaluator writes (`metrics/l0`,
 // `metrics/fvu`, `delta_lm_loss`), whether they sit at the top, under `metrics`, or in a sweep's
 // per-scale list.
-import type { JobInfo } from '../../protocol/messages';
+import type { JobInfo } from '../../protocol';
 
 export interface FrontierPoint {
   jobId: string;
@@ -56,7 +56,7 @@ function point(job: JobInfo, o: Obj, fallbackPath: string): FrontierPoint | unde
 
 export function frontierPoints(job: JobInfo): FrontierPoint[] {
   if (job.state !== 'done' || job.result === undefined) return [];
-  const r = job.result;
+  const r: unknown = job.result;
   const base = job.spec.train?.out ?? job.spec.sae ?? job.dir;
   const list = Array.isArray(r) ? r : isObj(r) ? ([r.points, r.rows, r.scales, r.results, r.sweep].find(Array.isArray) as unknown[] | undefined) : undefined;
   if (list) return list.filter(isObj).map((o) => point(job, o, base)).filter((p): p is FrontierPoint => !!p);

@@ -2,7 +2,7 @@
 // the extension's {type:'endpoint'} message, or `#ws=...&token=...` in standalone test mode), and
 // otherwise requests relayed by the extension over postMessage. Both speak the ws API's
 // {id, op} -> {id, ok, result|error} envelope, so callers do not care which one is live.
-import type { ExtensionRelayMessage, ExtensionToWebview, RelayRequest, WebviewRelayMessage, WebviewToExtension, WsPush, WsReply } from '../../protocol/messages';
+import type { ExtensionRelayMessage, ExtensionToWebview, RelayRequest, WebviewRelayMessage, WebviewToExtension, WsPush, WsReply } from '../../protocol';
 
 type Outgoing = WebviewToExtension | WebviewRelayMessage;
 type Incoming = ExtensionToWebview | ExtensionRelayMessage;

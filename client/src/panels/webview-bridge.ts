@@ -1,7 +1,7 @@
 // What both JumpLens webviews need from the extension side: hand the page the daemon's ws endpoint
 // when it says it is ready, relay requests when there is no endpoint, and act on its UI messages.
 import * as vscode from 'vscode';
-import type { ExtensionRelayMessage, ExtensionToWebview, RelayRequest, WebviewRelayMessage, WebviewToExtension, WsReply } from '../../../protocol/messages';
+import type { ExtensionRelayMessage, ExtensionToWebview, RelayRequest, WebviewRelayMessage, WebviewToExtension, WsReply } from '../../../protocol';
 import { webviewHtml } from './webview-html';
 
 export interface DaemonEndpoint {

@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonAtomic } from '../engine/io/atomic-write';
-import type { JobInfo, JobSpec } from '../../../protocol/messages';
+import type { JobInfo, JobSpec } from '../../../protocol';
 
 export const JOB_FILE = 'job.json';
 export const LOG_FILE = 'log.txt';

@@ -1,6 +1,6 @@
 // Hover text for one token. Plain markdown (a table and code spans, no HTML) so it renders the same
 // in VS Code's hover and in Neovim's floating window.
-import type { TokenFeatures } from '../../../protocol/messages';
+import type { TokenFeatures } from '../../../protocol';
 import type { FeatureStore } from '../engine/features/feature-store';
 
 export function hoverMarkdown(t: TokenFeatures, opts: { store?: FeatureStore; hook: string; sae: boolean }): string {

@@ -1,7 +1,7 @@
 // Jobs through `workspace/executeCommand` (start, cancel, resume), each mirrored as a
 // server-initiated `$/progress` so any LSP client shows it and can cancel it.
 import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
-import { Commands, validateJobSpec, type JobCommandResult, type JobEvent, type JobKind, type JobSpec } from '../../../protocol/messages';
+import { Commands, validateJobSpec, type JobCommandResult, type JobEvent, type JobKind, type JobSpec } from '../../../protocol';
 import type { JobQueue } from '../jobs/job-queue';
 
 const JOB_COMMANDS: Record<string, JobKind> = {

@@ -23,10 +23,10 @@ import {
   type VisibleRangesParams,
   type TokenFeatures,
   type TokenFeaturesParams,
-} from '../../../protocol/messages';
+} from '../../../protocol';
 import { JobQueue } from '../jobs/job-queue';
 import { startWsServer, type WsServerHandle } from '../api/ws-server';
-import { EngineSession, engineKey, type Engine, type EngineSpec } from './engine-session';
+import { EngineSession, engineKey, type Engine, type EngineSpec } from '../session/engine-session';
 import { analyzeText } from './analyze-text';
 import { DocumentAnalysis } from './document-analysis';
 import { documentDiagnostics } from './document-diagnostics';
