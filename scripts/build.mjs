@@ -27,7 +27,7 @@ const node = {
 
 const builds = [
   { entry: 'server/src/cli/main.ts', out: 'dist/server/cli.js', opts: node },
-  { entry: 'server/src/lsp/main.ts', out: 'dist/server/daemon.js', opts: node },
+  { entry: 'server/src/daemon-main.ts', out: 'dist/server/daemon.js', opts: node },
   { entry: 'server/src/jobs/worker.ts', out: 'dist/server/worker.js', opts: node },
   { entry: 'client/src/extension.ts', out: 'dist/client/extension.js', opts: { ...node, ignoreAnnotations: false } },
 ];
