@@ -19,6 +19,8 @@ export function isFinalState(state: JobState): boolean {
 
 const nonEmpty = (k: string) => z.string({ error: `job spec "${k}" must be a non-empty string` }).min(1, `job spec "${k}" must be a non-empty string`);
 
+const SCALES = 'job spec "scales" must be an array of positive numbers';
+
 /** Runtime validator of a JobSpec's shape (not whether its files exist). */
 export const JobSpecSchema = z
   .object(
@@ -28,7 +30,7 @@ export const JobSpecSchema = z
       sae: nonEmpty('sae').optional(),
       model: nonEmpty('model').optional(),
       corpus: nonEmpty('corpus').optional(),
-      scales: z.array(z.number().positive().finite(), { error: 'job spec "scales" must be an array of positive numbers' }).optional(),
+      scales: z.array(z.number({ error: SCALES }).positive(SCALES).finite(SCALES), { error: SCALES }).optional(),
       tokens: z.int({ error: 'job spec "tokens" must be a positive integer' }).positive('job spec "tokens" must be a positive integer').optional(),
     },
     { error: 'job "spec" must be an object' },

@@ -100,11 +100,13 @@ export interface WsPush {
   event: JobEvent;
 }
 
-const num = (k: string, lo: number, hi: number, int = false) => {
+/** A number in lo..hi; `missing` is the message when the field is absent (for required fields). */
+const num = (k: string, lo: number, hi: number, int = false, missing?: string) => {
   const msg = `"${k}" must be ${int ? 'an integer' : 'a number'} in ${lo}..${hi}`;
-  return (int ? z.int({ error: msg }) : z.number({ error: msg })).min(lo, msg).max(hi, msg);
+  const error = (i: { input: unknown }) => (i.input === undefined && missing ? missing : msg);
+  return (int ? z.int({ error }) : z.number({ error })).min(lo, msg).max(hi, msg);
 };
-const feature = (op: string) => num('feature', 0, 2 ** 31, true).optional().refine((v) => v !== undefined, `${op} needs "feature"`);
+const feature = (op: string) => num('feature', 0, 2 ** 31, true, `${op} needs "feature"`);
 const jobId = (op: string) => z.string({ error: `${op} needs "jobId"` }).min(1, `${op} needs "jobId"`);
 
 /** Runtime validators of each op's fields (the envelope, `id` and `op`, is checked before). */
