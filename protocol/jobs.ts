@@ -1,10 +1,10 @@
 // Jobs: what a client asks for (JobSpec), what the daemon reports (JobInfo, JobEvent) and what each
 // kind returns (JobResult, tagged by kind). The one list of final states lives here.
 import { z } from 'zod';
+// The one line that names where the training types come from (becomes './train' with protocol/train.ts).
 import type { TrainConfig, TrainProgressEvent, TrainResult } from '../server/src/engine/train/types';
 
-// The lead redirects this one line to './train' when protocol/train.ts lands.
-export type { TrainConfig, TrainProgressEvent, TrainResult } from '../server/src/engine/train/types';
+export type { TrainConfig, TrainProgressEvent, TrainResult };
 
 export const JOB_KINDS = ['train', 'finetune', 'sweepThreshold', 'eval', 'featureStore'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
