@@ -10,6 +10,7 @@ import { DEFAULT_WS_HOST } from './defaults';
 import { JobQueue } from './jobs/job-queue';
 import { analyzeText } from './lsp/analyze-text';
 import { bindLspConnection } from './lsp/lsp-connection';
+import type { LspServerDeps } from './lsp/lsp-server';
 import { EngineSession, type Engine } from './session/engine-session';
 import { FeatureStoreRegistry } from './session/feature-stores';
 import type { DaemonSettings } from './session/settings';
@@ -66,6 +67,11 @@ export class Daemon {
     return this.ops.ctx;
   }
 
+  /** What the language server is given: the session, this daemon's jobs and its ws endpoint. */
+  lspDeps(): LspServerDeps {
+    return { session: this.session, openJobs: (dir) => this.openJobs(dir), apiEndpoint: () => this.apiEndpoint() };
+  }
+
   async dispose(): Promise<void> {
     await this.queue?.dispose();
     if (this.ws) await (await this.ws).close();
@@ -79,11 +85,7 @@ export function startLanguageServer(connection: Connection): Daemon {
     throw new Error('language server not initialised');
   };
   const daemon = new Daemon(() => settings());
-  const server = bindLspConnection(
-    connection,
-    { session: daemon.session, openJobs: (dir) => daemon.openJobs(dir), apiEndpoint: () => daemon.apiEndpoint() },
-    () => daemon.dispose(),
-  );
+  const server = bindLspConnection(connection, daemon.lspDeps(), () => daemon.dispose());
   settings = () => server.settings;
   return daemon;
 }

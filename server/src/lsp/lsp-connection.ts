@@ -16,6 +16,7 @@ import {
   SetAnalyzedRequest,
   StatusRequest,
   VisibleRangesNotification,
+  type StatusParams,
 } from '../../../protocol';
 import type { LspClient, ProgressReporter } from './lsp-client';
 import { LspServer, type LspServerDeps } from './lsp-server';
@@ -70,7 +71,8 @@ export function bindLspConnection(connection: Connection, deps: LspServerDeps, o
   connection.onExecuteCommand((p) => server.executeCommand(p));
   connection.onRequest(SetAnalyzedRequest, (p) => server.setAnalyzed(p));
   connection.onNotification(VisibleRangesNotification, (p) => server.visibleRanges(p));
-  connection.onRequest(StatusRequest, (p) => server.status(p));
+  // By name: a typed one-parameter handler would refuse the params-less `jumplens/status` the protocol allows.
+  connection.onRequest(StatusRequest.method, (p?: StatusParams) => server.status(p));
   connection.onRequest(FocusFeatureRequest, (p) => server.focusFeature(p));
   connection.onRequest(ListJobsRequest, () => server.listJobs());
   connection.onRequest(ApiEndpointRequest, () => server.apiEndpoint());

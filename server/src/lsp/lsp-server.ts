@@ -178,13 +178,15 @@ export class LspServer {
     if (!last || last.version !== doc.version) return [];
     const lo = doc.offsetAt(p.range.start);
     const hi = doc.offsetAt(p.range.end);
+    const store = this.analysis.get(doc.uri)?.analysis?.engine.store;
     const hints: InlayHint[] = [];
     for (const t of last.tokens) {
       if (t.max < inlayHints.minActivation || t.top.length === 0) continue;
       const off = doc.offsetAt(t.range.end);
       if (off < lo || off > hi) continue;
       const f = t.top[0];
-      hints.push({ position: t.range.end, label: `#${f.id}${f.label ? ` ${f.label}` : ''}`, paddingLeft: true, tooltip: `feature ${f.id}: ${f.act.toFixed(3)}` });
+      const label = store?.label(f.id) ?? f.label;
+      hints.push({ position: t.range.end, label: `#${f.id}${label ? ` ${label}` : ''}`, paddingLeft: true, tooltip: `feature ${f.id}: ${f.act.toFixed(3)}` });
     }
     return hints;
   }
