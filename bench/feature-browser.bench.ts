@@ -6,7 +6,7 @@ import type { BenchRow } from './index';
 import { FeatureStore, saveFeatureStore } from '../server/src/engine/features/feature-store';
 import { HIST_BINS, type FeatureStatsResult } from '../server/src/engine/features/feature-stats';
 import { handleFeatureRequest, listFeatures, type FeatureOpsContext } from '../server/src/api/feature-ops';
-import { parseFeatureRequest } from '../protocol/messages';
+import { parseFeatureRequest } from '../protocol';
 import { tempDir } from '../test/helpers/paths';
 import { buildWebviews, launch, openHosted, skipReason, startServer } from '../test/e2e/webview-harness';
 

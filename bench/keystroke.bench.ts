@@ -10,7 +10,7 @@ import type { BenchRow } from './index';
 import { startDaemon, writeRandomSae } from '../test/helpers/daemon-client';
 import { REPO_ROOT, tempDir } from '../test/helpers/paths';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { TokenFeaturesParams } from '../protocol/messages';
+import type { TokenFeaturesParams } from '../protocol';
 
 const N = 60;
 

@@ -36,10 +36,10 @@ const node = {
   plugins: [esmLibsPlugin()],
 };
 
-// The node bundles' entries (server/src/lsp/main.ts may move; change it here).
+// The node bundles' entries, in one place.
 const builds = [
   { entry: 'server/src/cli/main.ts', out: 'dist/server/cli.js', opts: node },
-  { entry: 'server/src/lsp/main.ts', out: 'dist/server/daemon.js', opts: node },
+  { entry: 'server/src/daemon-main.ts', out: 'dist/server/daemon.js', opts: node },
   { entry: 'server/src/jobs/worker.ts', out: 'dist/server/worker.js', opts: node },
   { entry: 'client/src/extension.ts', out: 'dist/client/extension.js', opts: { ...node, ignoreAnnotations: false } },
 ];

@@ -3,7 +3,7 @@
 // else; the daemon's notifications are routed here to the part that draws them.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, State, type LanguageClient } from 'vscode-languageclient/node';
-import { Methods, type ApiEndpointResult, type JobEvent, type SetAnalyzedParams, type TokenFeaturesParams } from '../../protocol/messages';
+import { Methods, type ApiEndpointResult, type JobEvent, type SetAnalyzedParams, type TokenFeaturesParams } from '../../protocol';
 import { bundledSae, createDaemonClient } from './daemon';
 import { TokenDecorations } from './decorations';
 import { JobRunner } from './jobs';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import type { TokenFeatures } from '../../protocol/messages';
+import type { TokenFeatures } from '../../protocol';
 import { focusLinksMarkdown, tokenAt } from './hover-links';
 import { resolveNodePath } from './node-path';
 import { withDefaultSae } from './settings-defaults';

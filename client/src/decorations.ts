@@ -2,7 +2,7 @@
 // level has its own CSS class and colour in the DOM. "Focus Feature" swaps the per-token strongest
 // feature for one feature's activations across the document.
 import * as vscode from 'vscode';
-import type { FocusFeatureResult, Range, TokenFeatures, TokenFeaturesParams } from '../../protocol/messages';
+import type { FocusFeatureResult, Range, TokenFeatures, TokenFeaturesParams } from '../../protocol';
 import { LEVELS, alphaOf, compactLabel, groupByLevel, levelOf, tokenLevel } from './intensity';
 
 function toRange(r: TokenFeatures['range']): vscode.Range {

@@ -2,7 +2,7 @@
 // index (from the feature browser), a string (from the palette's argument), an object with the
 // document (hover links), or nothing (asks; running it again on the focused feature clears it).
 import * as vscode from 'vscode';
-import { Methods, type FocusFeatureParams, type FocusFeatureResult } from '../../protocol/messages';
+import { Methods, type FocusFeatureParams, type FocusFeatureResult } from '../../protocol';
 import type { Ctx } from './ctx';
 
 export type FocusArg = number | string | { feature: number; uri?: string } | undefined;

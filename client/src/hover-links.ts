@@ -1,7 +1,7 @@
 // Command links appended to the daemon's hover: each of the token's top features can be focused in
 // the editor (and, when the feature browser is installed, opened there). The daemon's hover is
 // plain markdown for every editor; these links only make sense in VS Code, so the client adds them.
-import type { TokenFeatures, Position } from '../../protocol/messages';
+import type { TokenFeatures, Position } from '../../protocol';
 
 function before(a: Position, b: Position): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);

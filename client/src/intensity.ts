@@ -1,7 +1,7 @@
 // Maps a token's relative activation (act / that feature's max) to one of a few discrete
 // intensity levels. Discrete levels mean one TextEditorDecorationType per level instead of one per
 // token, which keeps VS Code's decoration count constant however long the document is.
-import type { TokenFeatures } from '../../protocol/messages';
+import type { TokenFeatures } from '../../protocol';
 
 /** Number of non-zero intensity levels (level 0 = nothing drawn). */
 export const LEVELS = 8;

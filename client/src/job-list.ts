@@ -1,7 +1,7 @@
 // "Show Jobs": the daemon's jobs in a quick pick, then what can be done with the picked one
 // (open its run folder, cancel it while it runs, resume it when interrupted).
 import * as vscode from 'vscode';
-import { Commands, Methods, type JobInfo } from '../../protocol/messages';
+import { Commands, Methods, type JobInfo } from '../../protocol';
 import type { Ctx } from './ctx';
 
 /** What a job in this state offers. */

@@ -3,7 +3,7 @@
 // (webview/src/job-forms.ts) are the way to set every field.
 import { RUN_SIZE_DEFAULTS } from '../../protocol/train';
 import * as vscode from 'vscode';
-import type { JobKind, JobSpec } from '../../protocol/messages';
+import type { JobKind, JobSpec } from '../../protocol';
 
 const DEFAULT_SCALES = '0.5, 0.75, 1, 1.25, 1.5';
 

@@ -2,7 +2,7 @@
 // cancellable withProgress notification fed by the daemon's $/progress and jumplens/jobEvent.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, WorkDoneProgress, type LanguageClient, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
-import { Commands, type JobCommandResult, type JobEvent, type JobKind, type JobSpec } from '../../protocol/messages';
+import { Commands, type JobCommandResult, type JobEvent, type JobKind, type JobSpec } from '../../protocol';
 
 const COMMAND_OF: Record<JobKind, string> = {
   train: Commands.train,

@@ -1,7 +1,7 @@
 // The status bar item: which backend, model and SAE the daemon has live, and the last encode
 // latency. Clicking it runs jumplens.showStatus (details + restart).
 import * as vscode from 'vscode';
-import type { StatusResult } from '../../protocol/messages';
+import type { StatusResult } from '../../protocol';
 import { summarize } from './status-text';
 
 export class StatusBar implements vscode.Disposable {

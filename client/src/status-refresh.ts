@@ -3,7 +3,7 @@
 // One request at a time; a refresh asked for meanwhile runs once the current one is answered.
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
-import { Methods, type StatusParams, type StatusResult } from '../../protocol/messages';
+import { Methods, type StatusParams, type StatusResult } from '../../protocol';
 import type { StatusBar } from './status-bar';
 
 export class StatusRefresh {

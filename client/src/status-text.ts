@@ -1,5 +1,5 @@
 // The status bar's text and tooltip, and Show Status's details, from the daemon's status; kept free of `vscode` so they are unit-tested.
-import type { StatusResult } from '../../protocol/messages';
+import type { StatusResult } from '../../protocol';
 
 export function summarize(s: StatusResult | undefined, starting: boolean): { text: string; tooltip: string } {
   if (!s) return { text: starting ? '$(loading~spin) JumpLens' : '$(circle-slash) JumpLens', tooltip: starting ? 'JumpLens daemon starting' : 'JumpLens daemon not running' };

@@ -1,6 +1,6 @@
 // Whether an editor's view has left the part of a document the daemon analysed (documents over
 // jumplens.maxTokens are analysed in part). Free of `vscode` so it is unit-tested.
-import type { Position, Range } from '../../protocol/messages';
+import type { Position, Range } from '../../protocol';
 
 const before = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.character < b.character);
 

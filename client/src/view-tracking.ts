@@ -3,7 +3,7 @@
 // daemon cannot cover is not asked for again; scrolling is debounced per document.
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
-import { Methods, type Range, type VisibleRangesParams } from '../../protocol/messages';
+import { Methods, type Range, type VisibleRangesParams } from '../../protocol';
 import { viewLeavesAnalysed } from './view-coverage';
 
 const DEBOUNCE_MS = 150;

@@ -11,9 +11,9 @@ import { decorated, missingTools, openFile, packageExtension, runCommand, shot, 
 
 const missing = missingTools();
 if (missing) console.log(`# e2e skipped: ${missing}`);
-const daemonSource = path.join(REPO_ROOT, 'server', 'src', 'lsp', 'main.ts');
+const daemonSource = path.join(REPO_ROOT, 'server', 'src', 'daemon-main.ts');
 const noDaemon = !existsSync(daemonSource)
-  ? 'the daemon (server/src/lsp/main.ts) is not in this checkout'
+  ? 'the daemon (server/src/daemon-main.ts) is not in this checkout'
   : !existsSync(path.join(REPO_ROOT, 'assets', 'default-sae', 'cfg.json'))
     ? 'the default SAE (assets/default-sae) is not in this checkout'
     : undefined;

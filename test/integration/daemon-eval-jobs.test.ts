@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startDaemon, type Daemon } from '../helpers/daemon-client';
 import { REPO_ROOT, sharedFile, tempDir } from '../helpers/paths';
-import type { JobEvent, JobInfo } from '../../protocol/messages';
+import type { JobEvent, JobInfo } from '../../protocol';
 
 const tmp = tempDir('jumplens-daemon-eval-');
 const sae = path.join(REPO_ROOT, 'assets', 'default-sae');

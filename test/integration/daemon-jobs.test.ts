@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startDaemon, writeRandomSae, type Daemon } from '../helpers/daemon-client';
 import { sharedFile, tempDir } from '../helpers/paths';
-import type { JobEvent, JobInfo } from '../../protocol/messages';
+import type { JobEvent, JobInfo } from '../../protocol';
 
 const tmp = tempDir('jumplens-daemon-jobs-');
 let d: Daemon;

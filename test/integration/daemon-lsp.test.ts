@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, writeRandomSae, type Daemon } from '../helpers/daemon-client';
 import { tempDir } from '../helpers/paths';
-import type { TokenFeaturesParams } from '../../protocol/messages';
+import type { TokenFeaturesParams } from '../../protocol';
 
 const tmp = tempDir('jumplens-daemon-lsp-');
 let d: Daemon;

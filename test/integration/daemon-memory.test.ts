@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, writeRandomSae, type Daemon } from '../helpers/daemon-client';
 import { tempDir } from '../helpers/paths';
-import type { StatusResult } from '../../protocol/messages';
+import type { StatusResult } from '../../protocol';
 
 const tmp = tempDir('jumplens-daemon-mem-');
 let d: Daemon | undefined;

@@ -12,7 +12,7 @@ import { tempDir } from '../helpers/paths';
 import { writeTinyGpt2 } from '../helpers/lm-fixtures';
 import { randomSae } from '../helpers/sae-fixtures';
 import { saveSae } from '../../server/src/engine/sae/io';
-import type { StatusResult, TokenFeatures, TokenFeaturesParams } from '../../protocol/messages';
+import type { StatusResult, TokenFeatures, TokenFeaturesParams } from '../../protocol';
 
 const tmp = tempDir('jumplens-daemon-jlp-');
 let d: Daemon;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { startDaemon } from '../helpers/daemon-client';
 import { sharedFile, tempDir } from '../helpers/paths';
-import { Commands, type JobEvent, type JobInfo } from '../../protocol/messages';
+import { Commands, type JobEvent, type JobInfo } from '../../protocol';
 
 test('a training job interrupted by a daemon crash is listed and resumes from its checkpoint', async () => {
   const tmp = tempDir('jumplens-daemon-resume-');

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { startDaemon, writeRandomSae, type Daemon } from '../helpers/daemon-client';
 import { sharedFile, tempDir } from '../helpers/paths';
-import { Commands, type JobEvent, type JobInfo, type TokenFeaturesParams } from '../../protocol/messages';
+import { Commands, type JobEvent, type JobInfo, type TokenFeaturesParams } from '../../protocol';
 
 const tmp = tempDir('jumplens-daemon-train-hover-');
 let d: Daemon;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import WebSocket from 'ws';
 import { writeRandomSae } from '../helpers/daemon-client';
 import { REPO_ROOT, sharedFile, tempDir } from '../helpers/paths';
-import type { JobInfo, TokenFeatures, WsPush, WsReply } from '../../protocol/messages';
+import type { JobInfo, TokenFeatures, WsPush, WsReply } from '../../protocol';
 
 const tmp = tempDir('jumplens-daemon-ws-');
 let proc: ChildProcess;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { LEVELS, alphaOf, compactLabel, groupByLevel, levelOf, tokenLevel } from '../../client/src/intensity';
 import { resolveNodePath } from '../../client/src/node-path';
-import type { TokenFeatures } from '../../protocol/messages';
+import type { TokenFeatures } from '../../protocol';
 import { tempDir } from '../helpers/paths';
 
 function tok(rel: number, range = { start: { line: 0, character: 0 }, end: { line: 0, character: 3 } }, top: TokenFeatures['top'] = []): TokenFeatures {

@@ -1,7 +1,7 @@
 // The client's pure logic not covered by client-intensity.test.ts: level grouping, the status bar text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { StatusResult, TokenFeatures } from '../../protocol/messages';
+import type { StatusResult, TokenFeatures } from '../../protocol';
 import { LEVELS, groupByLevel, tokenLevel } from '../../client/src/intensity';
 import { withDefaultSae } from '../../client/src/settings-defaults';
 import { statusDetails, summarize } from '../../client/src/status-text';

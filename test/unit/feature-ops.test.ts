@@ -6,7 +6,7 @@ import { tf } from '../../server/src/engine/tf';
 import { initBackend } from '../../server/src/engine/backend';
 import { FeatureStore } from '../../server/src/engine/features/feature-store';
 import { featureCard, handleFeatureRequest, listFeatures, pieceText, type FeatureOpsContext } from '../../server/src/api/feature-ops';
-import { parseFeatureRequest, type FeatureListResult } from '../../protocol/messages';
+import { parseFeatureRequest, type FeatureListResult } from '../../protocol';
 import { buildRealTextStore } from '../helpers/real-feature-store';
 import { tempDir } from '../helpers/paths';
 
@@ -171,24 +171,31 @@ test('logit effect by patching stories260K: the decoder direction moves logits, 
   }
 });
 
-test('featureOpsFor opens <sae>/features and refuses a store of another width', async () => {
+test('the registry opens <sae>/features once; featureOpsFor refuses a store of another width', async () => {
   const { loadLlama2c } = await import('../../server/src/engine/lm/load-model');
   const { featureOpsFor } = await import('../../server/src/api/feature-ops');
+  const { FeatureStoreRegistry } = await import('../../server/src/session/feature-stores');
+  const stores = new FeatureStoreRegistry();
   const { sharedFile } = await import('../helpers/paths');
   const { cpSync, mkdirSync } = await import('node:fs');
   const model = loadLlama2c(sharedFile('models', 'stories260K.bin'));
   const sae = tempDir();
   try {
-    assert.equal(featureOpsFor(sae.dir, model, { hookName: 'blocks.2.hook_resid_post', params: () => ({}) }), undefined, 'no store yet');
+    assert.equal(stores.forSae(sae.dir), undefined, 'no store yet');
     mkdirSync(path.join(sae.dir, 'features'));
     cpSync(path.join(tmp.dir, 'feature_store.safetensors'), path.join(sae.dir, 'features', 'feature_store.safetensors'));
+    assert.equal(stores.forSae(sae.dir), undefined, 'a known absence is remembered until invalidated');
+    stores.invalidate(sae.dir);
+    const store = stores.forSae(sae.dir)!;
+    assert.equal(store.dir, path.join(sae.dir, 'features'));
+    assert.equal(stores.forSae(path.join(sae.dir, '.')), store, 'one open per SAE');
     const wDec = tf.randomNormal([ctx.store.dSae, model.config.dModel], 0, 0.1, 'float32', 1);
-    const c = featureOpsFor(sae.dir, model, { hookName: 'blocks.2.hook_resid_post', params: () => ({ W_dec: wDec }) })!;
+    const c = featureOpsFor(store, model, { hookName: 'blocks.2.hook_resid_post', params: () => ({ W_dec: wDec }) });
     const card = featureCard(c, 0);
     assert.equal(card.promoted?.length, 10);
     assert.ok(card.promoted![0].logit > card.suppressed![0].logit);
     const wrong = tf.zeros([3, model.config.dModel]);
-    assert.throws(() => featureOpsFor(sae.dir, model, { hookName: 'blocks.2.hook_resid_post', params: () => ({ W_dec: wrong }) }), /has \d+ features but the SAE's W_dec has 3 rows/);
+    assert.throws(() => featureOpsFor(store, model, { hookName: 'blocks.2.hook_resid_post', params: () => ({ W_dec: wrong }) }), /has \d+ features but the SAE's W_dec has 3 rows/);
     wDec.dispose();
     wrong.dispose();
   } finally {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { mock, test } from 'node:test';
-import type { JobInfo, JobSpec } from '../../protocol/messages';
+import type { JobInfo, JobSpec } from '../../protocol';
 import { writeNpy } from '../../server/src/engine/io/npy';
 import { JobQueue } from '../../server/src/jobs/job-queue';
 import { LOCK_FILE, lockState } from '../../server/src/jobs/job-lock';

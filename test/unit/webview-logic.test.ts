@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { activeFields, defaults, validateForm } from '../../webview/src/job-forms';
 import { frontierCsv, frontierPoints, frontierSvg } from '../../webview/src/frontier-data';
-import type { JobInfo } from '../../protocol/messages';
+import type { JobInfo } from '../../protocol';
 
 test('train defaults follow the paper recipe and become a typed TrainConfig once paths are given', () => {
   const v = { ...defaults('train'), model: 'm.bin', corpus: 'c.json', out: 'o' };
@@ -38,7 +38,8 @@ test('validation names each bad field and refuses to build a spec', () => {
   assert.ok(!fsBad.ok && /Tokens must be ≥ 1/.test(fsBad.errors.tokens) && /required/.test(fsBad.errors.sae));
 });
 
-const job = (id: string, spec: JobInfo['spec'], result: unknown, extra: Partial<JobInfo> = {}): JobInfo => ({ id, spec, state: 'done', createdAt: '', dir: `/runs/${id}`, result, ...extra });
+// The worker tags each result with its job's kind (server/src/jobs/worker.ts), as here.
+const job = (id: string, spec: JobInfo['spec'], result: object, extra: Partial<JobInfo> = {}): JobInfo => ({ id, spec, state: 'done', createdAt: '', dir: `/runs/${id}`, result: { ...result, kind: spec.kind } as JobInfo['result'], ...extra });
 
 test('frontier points come from each job kind\'s one result shape, by the evaluator metric names', () => {
   // The shapes server/src/jobs/run-job.ts returns: sweepThreshold { rows, out }, eval { metrics }, train the run's fields.

@@ -1,7 +1,7 @@
 // Live training plots (Chart.js): one chart per metric, one line per run, so runs overlay. Points
 // arrive as TrainProgressEvents from the daemon's job stream; redraws are batched per frame.
 import { Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, ScatterController, BarController, BarElement, CategoryScale } from 'chart.js';
-import type { TrainProgressEvent } from '../../protocol/messages';
+import type { TrainProgressEvent } from '../../protocol';
 import { el } from './ws-client';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, ScatterController, BarController, BarElement, CategoryScale);

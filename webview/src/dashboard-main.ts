@@ -1,7 +1,7 @@
 // The JumpLens dashboard: job forms, live training plots, the frontier and the jobs list, over the
 // daemon's ws API and its job stream.
 import './dashboard.css';
-import type { JobEvent, JobInfo, JobSpec } from '../../protocol/messages';
+import type { JobEvent, JobInfo, JobSpec } from '../../protocol';
 import { TrainingCharts } from './charts';
 import { FrontierView } from './frontier';
 import { frontierPoints } from './frontier-data';

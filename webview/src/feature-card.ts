@@ -2,7 +2,7 @@
 // token's value marked), top contexts shaded by act / this feature's max, and the output tokens its
 // decoder direction promotes and suppresses.
 import { Chart } from 'chart.js';
-import type { FeatureCardResult } from '../../protocol/messages';
+import type { FeatureCardResult } from '../../protocol';
 import './charts';
 import { formatPct } from './feature-list';
 import { el, postToExtension } from './ws-client';

@@ -1,6 +1,6 @@
 // A virtualised feature list: only the rows in view (plus a little overscan) exist in the DOM, so a
 // 16k- or 1M-feature SAE scrolls as fast as a 100-feature one. Columns arrive as arrays.
-import type { FeatureListResult } from '../../protocol/messages';
+import type { FeatureListResult } from '../../protocol';
 import { el } from './ws-client';
 
 export const ROW_HEIGHT = 22;

@@ -1,7 +1,7 @@
 // The feature browser (a webview view in the JumpLens activity-bar container): a virtualised list
 // of every feature with sorting, a density filter and search, and the selected feature's card.
 import './features.css';
-import type { FeatureCardResult, FeatureListResult, FeatureSort, TokenFeatures } from '../../protocol/messages';
+import type { FeatureCardResult, FeatureListResult, FeatureSort, TokenFeatures } from '../../protocol';
 import { FeatureCardView } from './feature-card';
 import { FeatureList } from './feature-list';
 import { DaemonClient, el } from './ws-client';

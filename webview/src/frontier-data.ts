@@ -1,7 +1,7 @@
 // Frontier points from finished jobs: a pure module (no DOM) shared by the dashboard and tests.
 // Each job kind has one result shape, the one server/src/jobs/run-job.ts returns; the metric names
 // are the evaluator's (`metrics/l0`, `metrics/fvu`, `delta_lm_loss`).
-import type { JobInfo } from '../../protocol/messages';
+import type { JobInfo, JobResult } from '../../protocol';
 
 export interface FrontierPoint {
   jobId: string;
@@ -15,42 +15,27 @@ export interface FrontierPoint {
   scale?: number;
 }
 
-/** train / finetune: runTraining's plain fields (the SAELens folder, the last step's metrics). */
-interface TrainJobResult {
-  out: string;
-  metrics: Record<string, number>;
-  config: { architecture: string };
-}
-/** eval: evalCommand's metrics (the SAE is the spec's). */
-interface EvalJobResult {
-  metrics: Record<string, number>;
-}
-/** sweepThreshold: one row per threshold scale of the spec's SAE. */
-interface SweepJobResult {
-  rows: { scale: number; l0: number; fvu: number; delta_lm_loss: number }[];
-  out: string;
-}
-
 export function frontierPoints(job: JobInfo): FrontierPoint[] {
   if (job.state !== 'done' || job.result == null) return [];
   const base = { jobId: job.id };
   const spec = job.spec;
+  const result: JobResult = job.result;
   let points: FrontierPoint[];
-  switch (spec.kind) {
+  switch (result.kind) {
     case 'train':
     case 'finetune': {
-      const r = job.result as TrainJobResult;
+      const r = result;
       // Training logs explained variance; FVU = 1 - EV.
       points = [{ ...base, architecture: r.config.architecture, path: r.out, l0: r.metrics['metrics/l0'], fvu: 1 - r.metrics['metrics/explained_variance'] }];
       break;
     }
     case 'eval': {
-      const m = (job.result as EvalJobResult).metrics;
+      const m = result.metrics;
       points = [{ ...base, architecture: 'unknown', path: spec.sae ?? job.dir, l0: m['metrics/l0'], fvu: m['metrics/fvu'], deltaLoss: m.delta_lm_loss }];
       break;
     }
     case 'sweepThreshold':
-      points = (job.result as SweepJobResult).rows.map((r) => ({ ...base, architecture: 'jumprelu', path: spec.sae ?? job.dir, l0: r.l0, fvu: r.fvu, deltaLoss: r.delta_lm_loss, scale: r.scale }));
+      points = result.rows.map((r) => ({ ...base, architecture: 'jumprelu', path: spec.sae ?? job.dir, l0: r.l0, fvu: r.fvu, deltaLoss: r.delta_lm_loss, scale: r.scale }));
       break;
     case 'featureStore':
       return [];

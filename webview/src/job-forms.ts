@@ -2,7 +2,7 @@
 // in node tests alike. Defaults are the JumpReLU paper / Gemma Scope recipe (spec §2.2-2.3):
 // Adam lr 7e-5, batch 4,096, θ₀ = ε = 0.001, λ = 6e-4 (Gemma Scope Fig. 4), all read from
 // protocol/train.ts; widths and step counts sized for the small local models rather than Gemma.
-import type { JobSpec, TrainConfig } from '../../protocol/messages';
+import type { JobSpec, TrainConfig } from '../../protocol';
 import { ARCHITECTURE_INFO as AI, ARCHITECTURES, RUN_SIZE_DEFAULTS as RUN, TRAIN_DEFAULTS as D, architecturesUsing as only, formatDefault as fmt } from '../../protocol/train';
 
 export type FormKind = 'train' | 'finetune' | 'sweepThreshold' | 'featureStore';

@@ -1,5 +1,5 @@
 // Jobs list: state and progress of every job, with cancel, resume and open-results actions.
-import type { JobInfo } from '../../protocol/messages';
+import type { JobInfo } from '../../protocol';
 import { el, postToExtension, type DaemonClient } from './ws-client';
 
 export class JobsList {

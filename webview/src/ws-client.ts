@@ -2,7 +2,7 @@
 // hands over ({type:'endpoint'} after the page's 'ready'), or `#ws=...&token=...` in standalone
 // test mode. Requests speak the ws API's {id, op} -> {id, ok, result|error} envelope. The
 // extension itself only carries UI messages (focus a feature, load an SAE, open a file).
-import type { ExtensionRelayMessage, ExtensionToWebview, FeatureRequest, WebviewRelayMessage, WebviewToExtension, WsPush, WsReply, WsRequest } from '../../protocol/messages';
+import type { ExtensionRelayMessage, ExtensionToWebview, FeatureRequest, WebviewRelayMessage, WebviewToExtension, WsPush, WsReply, WsRequest } from '../../protocol';
 
 type Outgoing = WebviewToExtension | Extract<WebviewRelayMessage, { type: 'loadSae' }>;
 type Incoming = ExtensionToWebview | Extract<ExtensionRelayMessage, { type: 'currentSae' }>;

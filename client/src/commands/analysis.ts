@@ -1,6 +1,6 @@
 // Commands on the active document's analysis and how it is drawn.
 import * as vscode from 'vscode';
-import { Methods, type SetAnalyzedParams } from '../../../protocol/messages';
+import { Methods, type SetAnalyzedParams } from '../../../protocol';
 import { focusFeature as focus, type FocusArg } from '../focus-feature';
 import type { Cmd } from './cmd';
 

@@ -1,6 +1,6 @@
 // Job commands: each asks for its job's spec and runs it with a progress notification, and
 // "Show Jobs" lists them.
-import type { JobKind } from '../../../protocol/messages';
+import type { JobKind } from '../../../protocol';
 import { showJobList } from '../job-list';
 import { askJobSpec } from '../job-spec-prompts';
 import type { Cmd } from './cmd';

@@ -1,6 +1,6 @@
 // The feature browser as a webview view in the JumpLens activity-bar container.
 import * as vscode from 'vscode';
-import type { TokenFeatures } from '../../../protocol/messages';
+import type { TokenFeatures } from '../../../protocol';
 import { bridge, postToWebview, setWebviewHtml, type WebviewHooks } from './webview-bridge';
 
 export class FeatureBrowserViewProvider implements vscode.WebviewViewProvider {

@@ -1,7 +1,7 @@
 // What both JumpLens webviews need from the extension side: hand the page the daemon's ws endpoint
 // when it says it is ready, and act on its UI messages. Every daemon request goes over the ws API.
 import * as vscode from 'vscode';
-import type { ExtensionRelayMessage, ExtensionToWebview, WebviewRelayMessage, WebviewToExtension } from '../../../protocol/messages';
+import type { ExtensionRelayMessage, ExtensionToWebview, WebviewRelayMessage, WebviewToExtension } from '../../../protocol';
 import { webviewHtml } from './webview-html';
 
 /** Page -> extension messages the bridge acts on. */

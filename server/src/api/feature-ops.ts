@@ -6,7 +6,7 @@ import { FeatureStore, STORE_FILE } from '../engine/features/feature-store';
 import { readSafetensorsHeader, readTensorF32 } from '../engine/io/safetensors';
 import type { LanguageModel, Tokenizer } from '../engine/lm/types';
 import { pieceText } from '../engine/lm/piece-text';
-import type { FeatureCardResult, FeatureListResult, FeatureRequest, FeatureSort } from '../../../protocol/messages';
+import type { FeatureCardResult, FeatureListResult, FeatureOp, FeatureRequest, FeatureSort, WsOps, WsRequestOf } from '../../../protocol';
 
 export const DEFAULT_MAX_DENSITY = 0.01;
 
@@ -205,38 +205,31 @@ function topOfEffect(ctx: FeatureOpsContext, effect: Float32Array): Pick<Feature
 }
 
 /** Runs one parsed request; the result is what goes in the reply's `result`. */
-export function handleFeatureRequest(ctx: FeatureOpsContext, req: FeatureRequest): unknown {
-  switch (req.op) {
+export function handleFeatureRequest<O extends FeatureOp>(ctx: FeatureOpsContext, req: WsRequestOf<O>): WsOps[O]['result'] {
+  const r = req as FeatureRequest;
+  switch (r.op) {
     case 'listFeatures':
-      return listFeatures(ctx, req);
+      return listFeatures(ctx, r);
     case 'featureCard':
-      return featureCard(ctx, req.feature);
+      return featureCard(ctx, r.feature);
     case 'setLabel':
-      ctx.store.setLabel(req.feature, req.label);
-      return { id: req.feature, label: ctx.store.label(req.feature) ?? null };
+      ctx.store.setLabel(r.feature, r.label);
+      return { id: r.feature, label: ctx.store.label(r.feature) ?? null } satisfies WsOps['setLabel']['result'];
     case 'importLabels':
-      return { imported: ctx.store.importNeuronpedia(req.file) };
+      return { imported: ctx.store.importNeuronpedia(r.file) } satisfies WsOps['importLabels']['result'];
   }
 }
 
-/** Where an SAE's feature store lives: `<sae dir>/features`. */
-export function featureStoreDir(saeDir: string): string {
-  return path.join(saeDir, 'features');
-}
-
 /**
- * The context the daemon serves feature-browser requests from for its loaded SAE, or undefined when
- * that SAE has no feature store yet. Promoted/suppressed tokens come from patching the SAE's W_dec
+ * The context the daemon serves feature-browser requests from for its loaded SAE's store (the
+ * registry's one, shared with hovers). Promoted/suppressed tokens come from patching the SAE's W_dec
  * rows, scaled to each feature's max activation, after a short neutral prompt.
  */
-export function featureOpsFor(saeDir: string, model: Pick<LanguageModel, 'runWithReplacement' | 'config' | 'tokenizer'>, sae: { hookName: string; params(): Record<string, import('../engine/tf').Tensor> }): FeatureOpsContext | undefined {
-  const dir = featureStoreDir(saeDir);
-  if (!FeatureStore.exists(dir)) return undefined;
-  const store = FeatureStore.open(dir);
+export function featureOpsFor(store: FeatureStore, model: Pick<LanguageModel, 'runWithReplacement' | 'config' | 'tokenizer'>, sae: { hookName: string; params(): Record<string, import('../engine/tf').Tensor> }): FeatureOpsContext {
   const wDec = sae.params().W_dec as Tensor2D | undefined;
   const ctx: FeatureOpsContext = { store, tokenizer: model.tokenizer };
   if (wDec && sae.hookName) {
-    if (wDec.shape[0] !== store.dSae) throw new Error(`${dir}: the store has ${store.dSae} features but the SAE's W_dec has ${wDec.shape[0]} rows`);
+    if (wDec.shape[0] !== store.dSae) throw new Error(`${store.dir}: the store has ${store.dSae} features but the SAE's W_dec has ${wDec.shape[0]} rows`);
     const prompt = model.tokenizer.encode('Once upon a time, there was').map((t) => t.id);
     ctx.logitEffect = logitEffectByPatching(model, sae.hookName, wDec, prompt, (j) => store.maxAct[j] || 1);
   }

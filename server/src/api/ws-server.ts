@@ -1,33 +1,21 @@
 // The WebSocket API: the daemon's operations and a push stream of job events, for the webview and
 // remote clients. Loopback by default; every connection must present the per-daemon token (query
 // `?token=` or `Authorization: Bearer`), else the upgrade is answered 401. Each message is
-// validated (protocol/messages.ts parseWsRequest); a malformed one gets an error reply and nothing
-// else happens.
+// validated (protocol/ws.ts schemas); a malformed one gets an error reply and nothing else happens.
+// Each op has one typed handler (HANDLERS), so its result is the one WsOps declares.
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseFeatureRequest, parseWsRequest, type JobEvent, type StatusResult, type TokenFeatures, type WsPush, type WsReply, type WsRequest } from '../../../protocol/messages';
-import type { JobQueue } from '../jobs/job-queue';
+import { parseWsMessage, type JobEvent, type StatusResult, type TokenFeatures, type WsOp, type WsOps, type WsPush, type WsReply, type WsRequestOf } from '../../../protocol';
+import type { JobsPort } from '../session/ports';
 import { handleFeatureRequest, type FeatureOpsContext } from './feature-ops';
-
-const FEATURE_OPS = new Set(['listFeatures', 'featureCard', 'setLabel', 'importLabels']);
-
-/** The message's op, if it parses as a JSON object with a string op. */
-function opOf(text: string): string | undefined {
-  try {
-    const op = (JSON.parse(text) as { op?: unknown } | null)?.op;
-    return typeof op === 'string' ? op : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface ApiBackend {
   status(): StatusResult;
   analyze(text: string, topK?: number): Promise<TokenFeatures[]>;
-  jobs: JobQueue;
+  jobs: JobsPort;
   /** Feature-browser queries for the loaded SAE's feature store (undefined: none loaded). */
   features?: () => FeatureOpsContext | undefined;
 }
@@ -81,20 +69,28 @@ export async function startWsServer(api: ApiBackend, opts: { host?: string; port
     const msg = JSON.stringify({ push: 'jobEvent', event } satisfies WsPush);
     for (const c of wss.clients) if (c.readyState === c.OPEN) c.send(msg);
   };
-  api.jobs.on('event', onEvent);
+  const unsubscribe = api.jobs.subscribe(onEvent);
 
   wss.on('connection', (ws: WebSocket) => {
     ws.on('message', (data, isBinary) => {
       const reply = (r: WsReply) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(r));
       if (isBinary) return reply({ id: null, ok: false, error: 'binary messages are not accepted; send JSON text' });
-      const text = data.toString();
-      if (FEATURE_OPS.has(opOf(text) ?? '')) return reply(featureReply(api, text));
-      const parsed = parseWsRequest(text);
+      let m: unknown;
+      try {
+        m = JSON.parse(data.toString());
+      } catch {
+        return reply({ id: null, ok: false, error: 'message is not valid JSON' });
+      }
+      const parsed = parseWsMessage(m);
       if (!parsed.ok) return reply({ id: parsed.id, ok: false, error: parsed.error });
-      handle(api, parsed.req).then(
-        (result) => reply({ id: parsed.req.id, ok: true, result }),
-        (e: unknown) => reply({ id: parsed.req.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
-      );
+      const { id } = parsed.req;
+      // Sync handlers may throw; both paths end in the same error reply.
+      Promise.resolve()
+        .then(() => run(api, parsed.req))
+        .then(
+          (result) => reply({ id, ok: true, result }),
+          (e: unknown) => reply({ id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+        );
     });
   });
 
@@ -111,7 +107,7 @@ export async function startWsServer(api: ApiBackend, opts: { host?: string; port
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        api.jobs.off('event', onEvent);
+        unsubscribe();
         for (const c of wss.clients) c.terminate();
         wss.close();
         http.close(() => resolve());
@@ -119,31 +115,30 @@ export async function startWsServer(api: ApiBackend, opts: { host?: string; port
   };
 }
 
-function featureReply(api: ApiBackend, text: string): WsReply {
-  const parsed = parseFeatureRequest(JSON.parse(text));
-  if (!parsed.ok) return { id: parsed.id, ok: false, error: parsed.error };
+type Handlers = { [O in WsOp]: (api: ApiBackend, req: WsRequestOf<O>) => WsOps[O]['result'] | Promise<WsOps[O]['result']> };
+
+const NO_STORE = 'no feature store is loaded: build one (JumpLens: Build Feature Store) next to the SAE';
+
+/** The feature-ops context, or the error every feature op answers without one. */
+function featuresOf(api: ApiBackend): FeatureOpsContext {
   const ctx = api.features?.();
-  if (!ctx) return { id: parsed.req.id, ok: false, error: 'no feature store is loaded: build one (JumpLens: Build Feature Store) next to the SAE' };
-  try {
-    return { id: parsed.req.id, ok: true, result: handleFeatureRequest(ctx, parsed.req) };
-  } catch (e) {
-    return { id: parsed.req.id, ok: false, error: e instanceof Error ? e.message : String(e) };
-  }
+  if (!ctx) throw new Error(NO_STORE);
+  return ctx;
 }
 
-async function handle(api: ApiBackend, req: WsRequest): Promise<unknown> {
-  switch (req.op) {
-    case 'status':
-      return api.status();
-    case 'listJobs':
-      return api.jobs.list();
-    case 'startJob':
-      return api.jobs.start(req.spec);
-    case 'cancelJob':
-      return api.jobs.cancel(req.jobId);
-    case 'resumeJob':
-      return api.jobs.resume(req.jobId);
-    case 'analyze':
-      return api.analyze(req.text, req.topK);
-  }
+const HANDLERS: Handlers = {
+  status: (api) => api.status(),
+  listJobs: (api) => api.jobs.list(),
+  startJob: (api, req) => api.jobs.start(req.spec),
+  cancelJob: (api, req) => api.jobs.cancel(req.jobId),
+  resumeJob: (api, req) => api.jobs.resume(req.jobId),
+  analyze: (api, req) => api.analyze(req.text, req.topK),
+  listFeatures: (api, req) => handleFeatureRequest(featuresOf(api), req),
+  featureCard: (api, req) => handleFeatureRequest(featuresOf(api), req),
+  setLabel: (api, req) => handleFeatureRequest(featuresOf(api), req),
+  importLabels: (api, req) => handleFeatureRequest(featuresOf(api), req),
+};
+
+function run<O extends WsOp>(api: ApiBackend, req: WsRequestOf<O>): Promise<WsOps[O]['result']> | WsOps[O]['result'] {
+  return (HANDLERS[req.op] as Handlers[O])(api, req);
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { JobEvent, JobInfo, JobSpec } from '../../../protocol/messages';
+import { isFinalState, type JobEvent, type JobInfo, type JobSpec } from '../../../protocol';
 import { RunStore } from './run-store';
 import type { QueueToWorker, WorkerInput, WorkerToQueue } from './worker-protocol';
 
@@ -90,6 +90,12 @@ export class JobQueue extends EventEmitter<{ event: [JobEvent] }> {
       }, CANCEL_GRACE_MS).unref();
     }
     return job;
+  }
+
+  /** Calls `listener` with every job event until the returned function is called. */
+  subscribe(listener: (ev: JobEvent) => void): () => void {
+    this.on('event', listener);
+    return () => this.off('event', listener);
   }
 
   /** Resolves when the job reaches a final state. */
@@ -194,5 +200,5 @@ export class JobQueue extends EventEmitter<{ event: [JobEvent] }> {
 }
 
 export function isFinal(job: JobInfo): boolean {
-  return job.state === 'done' || job.state === 'failed' || job.state === 'cancelled' || job.state === 'interrupted';
+  return isFinalState(job.state);
 }

@@ -8,7 +8,8 @@ import { buildFeatureStore } from '../engine/features/build-feature-store';
 import { runTraining } from '../engine/train/pipeline';
 import { evalCommand, sweepThreshold } from '../engine/eval/eval-command';
 import { writeJsonAtomic } from '../engine/io/atomic-write';
-import type { TrainConfig } from '../../../protocol/messages';
+import type { TrainConfig } from '../../../protocol';
+import { DEFAULT_JOB_TOKENS, DEFAULT_MODEL, DEFAULT_SWEEP_SCALES } from '../defaults';
 import type { WorkerInput, WorkerToQueue } from './worker-protocol';
 
 export type Emit = (m: WorkerToQueue) => void;
@@ -23,7 +24,7 @@ export async function runJob(inp: WorkerInput, emit: Emit, signal: AbortSignal):
     case 'featureStore': {
       if (!spec.sae) throw new Error('featureStore job: "sae" (the SAE folder) is required');
       if (!spec.corpus) throw new Error('featureStore job: "corpus" (a text/JSON corpus file) is required');
-      const model = await loadModel(spec.model ?? 'stories260K.bin');
+      const model = await loadModel(spec.model ?? DEFAULT_MODEL);
       const sae = await loadSae(spec.sae);
       try {
         const out = path.join(dir, 'features');
@@ -32,7 +33,7 @@ export async function runJob(inp: WorkerInput, emit: Emit, signal: AbortSignal):
           sae,
           corpus: spec.corpus,
           out,
-          maxTokens: spec.tokens ?? 20_000,
+          maxTokens: spec.tokens ?? DEFAULT_JOB_TOKENS,
           saePath: spec.sae,
           modelPath: spec.model,
           signal,
@@ -68,7 +69,7 @@ export async function runJob(inp: WorkerInput, emit: Emit, signal: AbortSignal):
     case 'sweepThreshold': {
       if (!spec.sae) throw new Error(`${spec.kind} job: "sae" (the SAE folder) is required`);
       if (!spec.corpus) throw new Error(`${spec.kind} job: "corpus" (held-out text) is required`);
-      const opts = { model: spec.model ?? 'stories260K.bin', sae: spec.sae, corpus: spec.corpus, tokens: spec.tokens ?? 20_000 };
+      const opts = { model: spec.model ?? DEFAULT_MODEL, sae: spec.sae, corpus: spec.corpus, tokens: spec.tokens ?? DEFAULT_JOB_TOKENS };
       if (spec.kind === 'eval') {
         emit({ type: 'progress', step: 0, total: 1, message: 'evaluating' });
         const r = await evalCommand(opts);
@@ -76,7 +77,7 @@ export async function runJob(inp: WorkerInput, emit: Emit, signal: AbortSignal):
         emit({ type: 'progress', step: 1, total: 1, message: 'done' });
         return { metrics: r.metrics };
       }
-      const scales = spec.scales ?? [0.5, 0.75, 1, 1.5, 2];
+      const scales = spec.scales ?? [...DEFAULT_SWEEP_SCALES];
       emit({ type: 'progress', step: 0, total: scales.length, message: `rescaling thresholds by ${scales.join(', ')}` });
       const rows = await sweepThreshold({ ...opts, scales, out: dir });
       emit({ type: 'progress', step: scales.length, total: scales.length, message: 'done' });

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonAtomic } from '../engine/io/atomic-write';
 import { readRegularFile } from '../engine/io/open-regular';
-import type { JobInfo, JobSpec } from '../../../protocol/messages';
 import { acquireJobLock, lockState, releaseJobLock } from './job-lock';
+import type { JobInfo, JobSpec } from '../../../protocol';
 
 export const JOB_FILE = 'job.json';
 export const LOG_FILE = 'log.txt';

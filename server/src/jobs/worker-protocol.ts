@@ -1,5 +1,5 @@
 // Messages between the job queue (daemon main thread) and a job's worker thread.
-import type { JobSpec, TrainProgressEvent } from '../../../protocol/messages';
+import type { JobResult, JobSpec, TrainProgressEvent } from '../../../protocol';
 
 export interface WorkerInput {
   spec: JobSpec;
@@ -14,6 +14,6 @@ export type QueueToWorker = { type: 'cancel' };
 export type WorkerToQueue =
   | { type: 'progress'; step: number; total: number; message?: string; event?: TrainProgressEvent }
   | { type: 'log'; line: string }
-  | { type: 'done'; result: unknown }
+  | { type: 'done'; result: JobResult }
   | { type: 'cancelled' }
   | { type: 'error'; error: string };

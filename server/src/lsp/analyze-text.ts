@@ -1,12 +1,12 @@
 // The ws API's `analyze`: one text, analysed once with the settings' engine, in a throwaway
 // document state (no KV cache kept, no prompt-file reading).
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { TokenFeatures } from '../../../protocol/messages';
+import type { TokenFeatures } from '../../../protocol';
 import { DocumentAnalysis } from './document-analysis';
 import { documentSettings } from './document-settings';
-import type { EngineSession } from './engine-session';
+import type { EngineSession } from '../session/engine-session';
 import { wholeDocument } from './prompt-file';
-import type { DaemonSettings } from './settings';
+import type { DaemonSettings } from '../session/settings';
 
 /** One-shot analysis of a text (ws `analyze`): a throwaway document state. */
 export async function analyzeText(session: EngineSession, settings: DaemonSettings, text: string, topK?: number): Promise<TokenFeatures[]> {

@@ -3,7 +3,7 @@
 // which SAE and the hook it was trained on), so a file's setup can be checked without the status bar.
 import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-languageserver/node';
 import { DIRECTIVES, directiveOf, type DirectiveName } from './prompt-file';
-import type { Engine } from './engine-session';
+import type { Engine } from '../session/engine-session';
 import type { DocumentSettings } from './document-settings';
 
 const DOCS: Record<DirectiveName, string> = {

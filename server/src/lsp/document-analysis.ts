@@ -3,8 +3,8 @@
 // tokens in document offsets that tokenFeatures, hovers, inlay hints and Focus Feature read. An edit
 // re-runs the model only in the prompts whose ids changed, from the first changed id.
 import type { TokenSpan } from '../engine/lm/types';
-import type { FeatureActivation, Position, TokenFeatures, TokenFeaturesParams } from '../../../protocol/messages';
-import type { Engine } from './engine-session';
+import type { FeatureActivation, Position, TokenFeatures, TokenFeaturesParams } from '../../../protocol';
+import type { Engine } from '../session/engine-session';
 import { chunkBounds, planAnalysis } from './analysis-plan';
 import { PromptAnalysis, type TokenState } from './prompt-analysis';
 import type { PromptSegment } from './prompt-file';

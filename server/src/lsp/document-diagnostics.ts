@@ -2,8 +2,8 @@
 // would not load, placed on the directive that asked for it (or on line 1 when the setting did), so
 // any LSP client shows why a file has no colours without opening a log.
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
-import type { Engine, EnginePart } from './engine-session';
-import { EngineLoadError } from './engine-session';
+import type { Engine, EnginePart } from '../session/engine-session';
+import { EngineLoadError } from '../session/engine-session';
 import type { LineSpan, PromptFile } from './prompt-file';
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information } as const;

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PromptOverrides } from './prompt-file';
-import type { DaemonSettings } from './settings';
-import { defaultSaePath, type EngineSpec } from './engine-session';
+import type { DaemonSettings } from '../session/settings';
+import { defaultSaePath, type EngineSpec } from '../session/engine-session';
 
 export interface DocumentSettings {
   engine: EngineSpec;

@@ -1,6 +1,6 @@
 // Hover text for one token. Plain markdown (a table and code spans, no HTML) so it renders the same
 // in VS Code's hover and in Neovim's floating window.
-import type { TokenFeatures } from '../../../protocol/messages';
+import type { TokenFeatures } from '../../../protocol';
 import type { FeatureStore } from '../engine/features/feature-store';
 
 export function hoverMarkdown(t: TokenFeatures, opts: { store?: FeatureStore; hook: string; sae: boolean }): string {
@@ -17,7 +17,8 @@ export function hoverMarkdown(t: TokenFeatures, opts: { store?: FeatureStore; ho
   lines.push(`| feature | label | act | ${scaleName} | density |`, '|---:|---|---:|---:|---:|');
   for (const f of t.top) {
     const density = opts.store ? formatDensity(opts.store.density[f.id]) : '–';
-    const label = (f.label ?? '').replace(/\|/g, '\\|');
+    // The store's label wins: one edited in the feature browser shows before the next analysis.
+    const label = (opts.store?.label(f.id) ?? f.label ?? '').replace(/\|/g, '\\|');
     lines.push(`| #${f.id} | ${label} | ${f.act.toFixed(3)} | ${f.rel === undefined ? '–' : `${(100 * f.rel).toFixed(0)}%`} | ${density} |`);
   }
   return lines.join('\n');

@@ -4,7 +4,7 @@
 import { tf, type Tensor2D } from '../engine/tf';
 import type { KvCache } from '../engine/lm/types';
 import { sparseTopK } from '../engine/sae/sparse-topk';
-import type { Engine } from './engine-session';
+import type { Engine } from '../session/engine-session';
 
 /** Positions run per model call; cancellation is checked between chunks. */
 const CHUNK = 64;

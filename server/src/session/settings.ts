@@ -1,5 +1,7 @@
 // The `jumplens` settings section, read through `workspace/configuration` (VS Code) or sent as
-// `initializationOptions` with the same keys (Neovim, Helix, Emacs).
+// `initializationOptions` with the same keys (Neovim, Helix, Emacs). The ws mode builds the same
+// object from its command-line flags.
+import { DEFAULT_DEBOUNCE_MS, DEFAULT_LANGUAGES, DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_TOP_K } from '../defaults';
 export interface DaemonSettings {
   /** Model path or name, resolved against the models folder. */
   model: string;
@@ -19,13 +21,12 @@ export interface DaemonSettings {
 }
 
 export const DEFAULT_SETTINGS: DaemonSettings = {
-  model: 'stories260K.bin',
-  topK: 5,
-  languages: ['jumplens-prompt'],
-  // Covers a full editor view of prose (~1,000 tokens) even when it straddles two context-sized chunks.
-  maxTokens: 2048,
+  model: DEFAULT_MODEL,
+  topK: DEFAULT_TOP_K,
+  languages: [...DEFAULT_LANGUAGES],
+  maxTokens: DEFAULT_MAX_TOKENS,
   inlayHints: { enabled: false, minActivation: 1 },
-  debounceMs: 50,
+  debounceMs: DEFAULT_DEBOUNCE_MS,
 };
 
 /** Merges a partial settings object from the client over the defaults, ignoring wrong types. */

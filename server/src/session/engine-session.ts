@@ -12,10 +12,10 @@ import { loadModel, resolveModelPath } from '../engine/lm/load-model';
 import type { LanguageModel } from '../engine/lm/types';
 import { loadSae } from '../engine/sae/io';
 import type { Sae } from '../engine/sae/types';
-import { FeatureStore } from '../engine/features/feature-store';
+import type { FeatureStore } from '../engine/features/feature-store';
 import { tf } from '../engine/tf';
-import { featureOpsFor, type FeatureOpsContext } from '../api/feature-ops';
-import type { StatusResult } from '../../../protocol/messages';
+import type { StatusResult } from '../../../protocol';
+import { FeatureStoreRegistry } from './feature-stores';
 
 /** What a document analyses with. `sae: null` means no SAE (tokens only). */
 export interface EngineSpec {
@@ -31,7 +31,8 @@ export interface Engine {
   sae?: Sae;
   saePath?: string;
   hook: string;
-  store?: FeatureStore;
+  /** The SAE's feature store (the registry's, so every reader sees the same labels). */
+  readonly store?: FeatureStore;
 }
 
 /** Which part of an EngineSpec failed to load, so an editor can point at the setting or directive. */
@@ -77,6 +78,8 @@ export class EngineSession {
   /** The last load error, cleared by the next successful load. */
   error?: string;
   lastLatencyMs?: number;
+
+  constructor(readonly stores: FeatureStoreRegistry = new FeatureStoreRegistry()) {}
 
   /** Loads (or shares) the engine for `spec` and holds it until `release`. Throws EngineLoadError. */
   async acquire(spec: EngineSpec): Promise<Engine> {
@@ -142,7 +145,6 @@ export class EngineSession {
     const { model, modelPath } = await this.acquireModel(spec.model);
     let sae: Sae | undefined;
     try {
-      let store: FeatureStore | undefined;
       if (spec.sae !== null) {
         const saePath = spec.sae;
         sae = await loadSae(saePath).catch((e: unknown) => {
@@ -151,19 +153,23 @@ export class EngineSession {
         if (sae.dIn !== model.config.dModel) {
           throw new EngineLoadError('sae', `${saePath}: SAE d_in ${sae.dIn} does not match model ${model.config.name} d_model ${model.config.dModel} (set an SAE trained on this model, or none)`);
         }
-        // The store normally sits in <sae>/features; a store next to the weights also counts.
-        for (const dir of [path.join(saePath, 'features'), saePath]) {
-          if (FeatureStore.exists(dir)) {
-            store = FeatureStore.open(dir);
-            break;
-          }
-        }
       }
       const hook = spec.hook || sae?.hookName || `blocks.${Math.max(0, model.config.nLayers - 1)}.hook_resid_post`;
       if (!model.hookNames().includes(hook)) {
         throw new EngineLoadError('hook', `hook ${hook} does not exist in ${model.config.name} (hooks: ${model.hookNames().slice(0, 4).join(', ')}, ...)`);
       }
-      return { model, modelPath, sae, saePath: spec.sae ?? undefined, hook, store };
+      const saePath = spec.sae ?? undefined;
+      const stores = this.stores;
+      return {
+        model,
+        modelPath,
+        sae,
+        saePath,
+        hook,
+        get store() {
+          return saePath ? stores.forSae(saePath) : undefined;
+        },
+      };
     } catch (e) {
       sae?.dispose();
       this.releaseModel(modelPath);
@@ -205,14 +211,9 @@ export class EngineSession {
     this.releaseModel(e.modelPath);
   }
 
-  private featureOpsOf?: { engine: Engine; ctx: FeatureOpsContext | undefined };
-
-  /** Feature-browser queries over the current SAE's feature store (undefined until one is loaded). */
-  featureOps(): FeatureOpsContext | undefined {
-    const e = this.recent;
-    if (!e?.sae || !e.saePath) return undefined;
-    if (this.featureOpsOf?.engine !== e) this.featureOpsOf = { engine: e, ctx: featureOpsFor(e.saePath, e.model, e.sae) };
-    return this.featureOpsOf.ctx;
+  /** The engine of the most recent analysis: what the feature browser and a uri-less status show. */
+  current(): Engine | undefined {
+    return this.recent;
   }
 
   /** Status of `engine` (default: the current one) with `error` (default: the last load error). */

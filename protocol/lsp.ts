@@ -1,0 +1,106 @@
+// The LSP extensions: each custom message a RequestType / NotificationType, so a method's params and
+// result are tied to its name at both ends (vscode-eslint's customMessages.ts). Imports only
+// vscode-jsonrpc's common (browser-safe) entry.
+import type { JobCommandResult, JobEvent, JobInfo } from './jobs';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { Range, StatusResult, TokenFeatures } from './tokens';
+
+/** Wire names of the LSP extensions. */
+export const Methods = {
+  tokenFeatures: 'jumplens/tokenFeatures',
+  visibleRanges: 'jumplens/visibleRanges',
+  setAnalyzed: 'jumplens/setAnalyzed',
+  status: 'jumplens/status',
+  statusChanged: 'jumplens/statusChanged',
+  focusFeature: 'jumplens/focusFeature',
+  listJobs: 'jumplens/listJobs',
+  jobEvent: 'jumplens/jobEvent',
+  apiEndpoint: 'jumplens/apiEndpoint',
+} as const;
+
+/** Commands run through `workspace/executeCommand`; each long one reports `$/progress`. */
+export const Commands = {
+  /** Start an SAE training job; argument: JobSpec with kind 'train'. Returns { jobId }. */
+  train: 'jumplens.job.train',
+  /** Fine-tune a loaded SAE (all params or thresholds only); argument: JobSpec 'finetune'. */
+  finetune: 'jumplens.job.finetune',
+  /** Rescale thresholds of a JumpReLU SAE and evaluate each scale; argument: JobSpec 'sweepThreshold'. */
+  sweepThreshold: 'jumplens.job.sweepThreshold',
+  /** Evaluate an SAE (L0, FVU, delta LM loss); argument: JobSpec 'eval'. */
+  evaluate: 'jumplens.job.eval',
+  /** Build the feature store (top contexts, histograms, densities); argument: JobSpec 'featureStore'. */
+  buildFeatureStore: 'jumplens.job.featureStore',
+  /** Cancel a job; argument: { jobId }. */
+  cancel: 'jumplens.job.cancel',
+  /** Resume an interrupted job from its last checkpoint; argument: { jobId }. */
+  resume: 'jumplens.job.resume',
+} as const;
+
+export interface TokenFeaturesParams {
+  uri: string;
+  version: number;
+  /** Index of the first token whose features were recomputed for this version (0 = all; tokens.length = none). */
+  recomputedFrom: number;
+  /** How many tokens were recomputed (prompts of a `.jlp` file the edit did not touch keep their features). */
+  recomputed: number;
+  tokens: TokenFeatures[];
+  /** Set when only part of a large document was analysed: which range, and why. */
+  partial?: { range: Range; reason: string };
+  /** Milliseconds from receiving the change to sending this notification. */
+  latencyMs: number;
+}
+
+export interface VisibleRangesParams {
+  uri: string;
+  /** The ranges the editor shows, in document order (folded regions split them). */
+  ranges: Range[];
+}
+
+export interface SetAnalyzedParams {
+  uri: string;
+  analyzed: boolean;
+}
+
+/** `jumplens/status` params: with a uri, the model and SAE that document is analysed with (its `.jlp` directives applied). */
+export interface StatusParams {
+  uri?: string;
+}
+
+/** Reply to `jumplens/apiEndpoint`: the daemon's ws URL (loopback) and the token to present. */
+export interface ApiEndpointResult {
+  url: string;
+  token: string;
+}
+
+export interface FocusFeatureParams {
+  uri: string;
+  feature: number;
+}
+export interface FocusFeatureResult {
+  feature: number;
+  label?: string;
+  /** Max activation used to scale (store max, else the document's). */
+  scale: number;
+  tokens: { range: Range; act: number }[];
+}
+
+/** daemon -> client: the features of every token of an analysed document, after each (debounced) change. */
+export const TokenFeaturesNotification = new NotificationType<TokenFeaturesParams>(Methods.tokenFeatures);
+/** client -> daemon: what an editor shows, so a document too long to analyse whole follows the view. */
+export const VisibleRangesNotification = new NotificationType<VisibleRangesParams>(Methods.visibleRanges);
+/** client -> daemon: turn analysis of a document on or off ("JumpLens: Analyze This Document"). */
+export const SetAnalyzedRequest = new RequestType<SetAnalyzedParams, SetAnalyzedParams, void>(Methods.setAnalyzed);
+/** client -> daemon: backend, model, SAE, memory and latency, for the status bar (per document with a uri). */
+export const StatusRequest = new RequestType<StatusParams | undefined, StatusResult, void>(Methods.status);
+/** daemon -> client: the status changed (model loaded, backend chosen, error); the client asks again. */
+export const StatusChangedNotification = new NotificationType<StatusResult>(Methods.statusChanged);
+/** client -> daemon: one feature's activations across a document ("Focus Feature"). */
+export const FocusFeatureRequest = new RequestType<FocusFeatureParams, FocusFeatureResult, void>(Methods.focusFeature);
+/** client -> daemon: every job the daemon knows (queued, running, finished, interrupted), for the jobs list. */
+export const ListJobsRequest = new RequestType0<JobInfo[], void>(Methods.listJobs);
+/** daemon -> client: a job's state or progress changed (mirrors the ws `jobEvent` push). */
+export const JobEventNotification = new NotificationType<JobEvent>(Methods.jobEvent);
+/** client -> daemon: the ws endpoint and token, so the extension can hand them to a webview. */
+export const ApiEndpointRequest = new RequestType0<ApiEndpointResult, void>(Methods.apiEndpoint);
+
+export type { JobCommandResult };

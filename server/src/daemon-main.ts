@@ -1,0 +1,50 @@
+// The daemon process entry (bundled to dist/server/daemon.js; `jumplens daemon` runs the same).
+// On stdio every byte on stdout must be a JSON-RPC frame, so console output is sent to stderr
+// BEFORE anything that might print (the engine, tfjs) is loaded: the daemon is required, not imported.
+import type { DaemonSettings } from './session/settings';
+
+export function redirectConsoleToStderr(): void {
+  const toErr = (...a: unknown[]) => console.error(...a);
+  console.log = console.info = console.debug = console.warn = toErr;
+}
+
+/** The language server on stdio or node IPC (what editors run). */
+export function runDaemon(mode: 'stdio' | 'node-ipc'): void {
+  redirectConsoleToStderr();
+  const lsp = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
+  // require, not import(): the CLI runs sources through tsx's CommonJS hook, which import() bypasses.
+  const { startLanguageServer } = require('./daemon') as typeof import('./daemon');
+  const connection =
+    mode === 'stdio'
+      ? lsp.createConnection(lsp.ProposedFeatures.all, new lsp.StreamMessageReader(process.stdin), new lsp.StreamMessageWriter(process.stdout))
+      : lsp.createConnection(lsp.ProposedFeatures.all, new lsp.IPCMessageReader(process), new lsp.IPCMessageWriter(process));
+  startLanguageServer(connection);
+}
+
+/** The ws API alone (`jumplens daemon --ws`): for the webview or a remote GPU box. */
+export async function runWsDaemon(o: { host: string; port: number; runsDir: string; settings: Partial<DaemonSettings> }): Promise<void> {
+  redirectConsoleToStderr();
+  const { Daemon } = require('./daemon') as typeof import('./daemon');
+  const { mergeSettings, DEFAULT_SETTINGS } = require('./session/settings') as typeof import('./session/settings');
+  const settings = mergeSettings(DEFAULT_SETTINGS, o.settings);
+  const daemon = new Daemon(() => settings);
+  daemon.openJobs(o.runsDir);
+  const h = await daemon.startWs({ host: o.host, port: o.port });
+  // The token is printed once, to stderr, for whoever started the daemon.
+  console.error(`jumplens daemon: ws listening on ${h.url}`);
+  console.error(`jumplens daemon: token ${h.token}`);
+  if (h.host !== '127.0.0.1' && h.host !== '::1' && h.host !== 'localhost') {
+    console.error(`jumplens daemon: WARNING: bound to ${h.host}, reachable from other machines (token required)`);
+  }
+  const stop = async () => {
+    await daemon.dispose();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+// Run directly (node dist/server/daemon.js --stdio | --node-ipc), as the VS Code client does.
+if (require.main === module) {
+  runDaemon(process.argv.includes('--node-ipc') ? 'node-ipc' : 'stdio');
+}

@@ -1,0 +1,21 @@
+// Every default the daemon, its jobs and the `jumplens daemon` command share: one source, so the
+// LSP settings, the ws mode and the job runner cannot drift apart. Plain constants, no imports.
+
+/** The language model analysed when nothing else is set (resolved against the models folder). */
+export const DEFAULT_MODEL = 'stories260K.bin';
+/** Tokens an eval, threshold-sweep or feature-store job reads from its corpus unless told. */
+export const DEFAULT_JOB_TOKENS = 20_000;
+/** Threshold scales a sweep job tries unless told. */
+export const DEFAULT_SWEEP_SCALES: readonly number[] = [0.5, 0.75, 1, 1.5, 2];
+/** The ws API binds loopback unless the user opts in to a remote address. */
+export const DEFAULT_WS_HOST = '127.0.0.1';
+/** Run folders live in `<workspace>/.jumplens/runs/<id>/`. */
+export const RUNS_SUBDIR = ['.jumplens', 'runs'] as const;
+/** Features per token sent to the editor. */
+export const DEFAULT_TOP_K = 5;
+/** Covers a full editor view of prose (~1,000 tokens) even when it straddles two context-sized chunks. */
+export const DEFAULT_MAX_TOKENS = 2048;
+/** Quiet time after a keystroke before re-encoding. */
+export const DEFAULT_DEBOUNCE_MS = 50;
+/** Language ids analysed without being turned on explicitly. */
+export const DEFAULT_LANGUAGES: readonly string[] = ['jumplens-prompt'];

@@ -1,0 +1,251 @@
+// The language server: one method per LSP handler, over documents it keeps itself (full and
+// incremental sync), an AnalysisScheduler that analyses them, and the session, jobs and ws endpoint
+// the composition root (server/src/daemon.ts) hands it. lsp-connection.ts binds it to a connection;
+// tests call its methods directly.
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  TextDocumentSyncKind,
+  type CompletionItem,
+  type CompletionParams,
+  type DidChangeConfigurationParams,
+  type DidChangeTextDocumentParams,
+  type DidCloseTextDocumentParams,
+  type DidOpenTextDocumentParams,
+  type ExecuteCommandParams,
+  type Hover,
+  type HoverParams,
+  type InitializeParams,
+  type InitializeResult,
+  type InlayHint,
+  type InlayHintParams,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  Commands,
+  JobEventNotification,
+  type ApiEndpointResult,
+  type FocusFeatureParams,
+  type FocusFeatureResult,
+  type JobCommandResult,
+  type JobInfo,
+  type SetAnalyzedParams,
+  type StatusParams,
+  type StatusResult,
+  type TokenFeatures,
+  type VisibleRangesParams,
+} from '../../../protocol';
+import { RUNS_SUBDIR } from '../defaults';
+import type { EngineSession } from '../session/engine-session';
+import type { JobsPort } from '../session/ports';
+import { DEFAULT_SETTINGS, mergeSettings, type DaemonSettings } from '../session/settings';
+import { AnalysisScheduler, PROMPT_LANGUAGE, lineText, type DocState } from './analysis-scheduler';
+import { directiveCompletions, directiveHover } from './directive-help';
+import { hoverMarkdown } from './hover';
+import { JobCommands } from './job-commands';
+import type { LspClient } from './lsp-client';
+
+/** What the composition root gives the language server. */
+export interface LspServerDeps {
+  session: EngineSession;
+  /** The daemon's job queue, opened in `runsDir` (the workspace's, known at initialize). */
+  openJobs(runsDir: string): JobsPort;
+  /** Starts the ws API (once) and says where it listens. */
+  apiEndpoint(): Promise<ApiEndpointResult>;
+}
+
+export class LspServer {
+  private readonly documents = new Map<string, TextDocument>();
+  private readonly analysis: AnalysisScheduler;
+  private readonly jobCommands: JobCommands;
+  private jobs?: JobsPort;
+  private initOptions: unknown;
+  private hasConfiguration = false;
+  settings: DaemonSettings = DEFAULT_SETTINGS;
+
+  constructor(
+    private readonly client: LspClient,
+    private readonly deps: LspServerDeps,
+  ) {
+    this.analysis = new AnalysisScheduler(deps.session, client, this.documents, () => this.settings);
+    this.jobCommands = new JobCommands(() => this.jobs, client);
+  }
+
+  initialize(params: InitializeParams): InitializeResult {
+    this.initOptions = params.initializationOptions;
+    this.settings = mergeSettings(DEFAULT_SETTINGS, this.initOptions);
+    this.hasConfiguration = params.capabilities.workspace?.configuration === true;
+    const root = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
+    const io = (this.initOptions ?? {}) as { runsDir?: string };
+    const base = root?.startsWith('file:') ? fileURLToPath(root) : process.cwd();
+    this.jobs = this.deps.openJobs(io.runsDir ?? path.join(base, ...RUNS_SUBDIR));
+    this.jobs.subscribe((ev) => this.client.notify(JobEventNotification, ev));
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        inlayHintProvider: true,
+        completionProvider: { triggerCharacters: ['@'] },
+        executeCommandProvider: { commands: Object.values(Commands) },
+      },
+      serverInfo: { name: 'jumplens', version: '0.1.0' },
+    };
+  }
+
+  async initialized(): Promise<void> {
+    if (this.hasConfiguration) await this.refreshSettings();
+  }
+
+  async didChangeConfiguration(p: DidChangeConfigurationParams): Promise<void> {
+    if (!this.hasConfiguration) this.settings = mergeSettings(this.settings, (p.settings as { jumplens?: unknown } | undefined)?.jumplens);
+    await this.refreshSettings();
+  }
+
+  private async refreshSettings(): Promise<void> {
+    if (this.hasConfiguration) this.settings = mergeSettings(mergeSettings(DEFAULT_SETTINGS, this.initOptions), await this.client.configuration('jumplens'));
+    this.deps.session.forgetFailures();
+    this.analysis.rescheduleAll(this.documents.values());
+  }
+
+  didOpen(p: DidOpenTextDocumentParams): void {
+    const { uri, languageId, version, text } = p.textDocument;
+    const doc = TextDocument.create(uri, languageId, version, text);
+    this.documents.set(uri, doc);
+    this.analysis.open(doc);
+  }
+
+  didChange(p: DidChangeTextDocumentParams): void {
+    const doc = this.documents.get(p.textDocument.uri);
+    if (!doc) return;
+    TextDocument.update(doc, p.contentChanges, p.textDocument.version);
+    this.analysis.schedule(doc);
+  }
+
+  didClose(p: DidCloseTextDocumentParams): void {
+    this.documents.delete(p.textDocument.uri);
+    this.analysis.close(p.textDocument.uri);
+  }
+
+  didSave(): void {
+    this.deps.session.forgetFailures();
+  }
+
+  /** The analysed token under `pos` in the document's current version, after pending analysis. */
+  private async tokenAt(uri: string, pos: { line: number; character: number }): Promise<{ t: TokenFeatures; st: DocState } | undefined> {
+    const doc = this.documents.get(uri);
+    if (!doc || !this.analysis.isAnalyzed(doc)) return undefined;
+    await this.analysis.flush(uri);
+    const st = this.analysis.get(uri);
+    const last = st?.analysis?.last;
+    if (!st || !last || last.version !== doc.version) return undefined;
+    const i = st.analysis!.tokenAt(doc.offsetAt(pos));
+    return i >= 0 ? { t: last.tokens[i], st } : undefined;
+  }
+
+  completion(p: CompletionParams): CompletionItem[] {
+    const doc = this.documents.get(p.textDocument.uri);
+    if (!doc || doc.languageId !== PROMPT_LANGUAGE) return [];
+    return directiveCompletions(lineText(doc, p.position.line), p.position, this.analysis.get(doc.uri)?.engine?.model.hookNames() ?? []);
+  }
+
+  async hover(p: HoverParams): Promise<Hover | null> {
+    const doc = this.documents.get(p.textDocument.uri);
+    if (doc?.languageId === PROMPT_LANGUAGE) {
+      const line = lineText(doc, p.position.line);
+      if (line.startsWith('@')) {
+        await this.analysis.flush(doc.uri);
+        const st = this.analysis.get(doc.uri);
+        const md = st?.settings && directiveHover(line, st.settings, st.engine);
+        if (md) return { contents: { kind: 'markdown', value: md } };
+      }
+    }
+    const hit = await this.tokenAt(p.textDocument.uri, p.position);
+    const e = hit?.st.analysis?.engine;
+    if (!hit || !e) return null;
+    return {
+      contents: { kind: 'markdown', value: hoverMarkdown(hit.t, { store: e.store, hook: e.hook, sae: e.sae !== undefined }) },
+      range: hit.t.range,
+    };
+  }
+
+  async inlayHint(p: InlayHintParams): Promise<InlayHint[]> {
+    const { inlayHints } = this.settings;
+    if (!inlayHints.enabled) return [];
+    const doc = this.documents.get(p.textDocument.uri);
+    if (!doc || !this.analysis.isAnalyzed(doc)) return [];
+    await this.analysis.flush(doc.uri);
+    const last = this.analysis.get(doc.uri)?.analysis?.last;
+    if (!last || last.version !== doc.version) return [];
+    const lo = doc.offsetAt(p.range.start);
+    const hi = doc.offsetAt(p.range.end);
+    const store = this.analysis.get(doc.uri)?.analysis?.engine.store;
+    const hints: InlayHint[] = [];
+    for (const t of last.tokens) {
+      if (t.max < inlayHints.minActivation || t.top.length === 0) continue;
+      const off = doc.offsetAt(t.range.end);
+      if (off < lo || off > hi) continue;
+      const f = t.top[0];
+      const label = store?.label(f.id) ?? f.label;
+      hints.push({ position: t.range.end, label: `#${f.id}${label ? ` ${label}` : ''}`, paddingLeft: true, tooltip: `feature ${f.id}: ${f.act.toFixed(3)}` });
+    }
+    return hints;
+  }
+
+  setAnalyzed(p: SetAnalyzedParams): SetAnalyzedParams {
+    this.analysis.toggled.set(p.uri, p.analyzed);
+    const doc = this.documents.get(p.uri);
+    if (doc) this.analysis.schedule(doc, 0);
+    return { uri: p.uri, analyzed: p.analyzed };
+  }
+
+  // A document analysed in part follows the view: when the editor shows text outside the analysed
+  // part, analyse around the middle of what it shows (the plan keeps a window the view stays inside).
+  visibleRanges(p: VisibleRangesParams): void {
+    const doc = this.documents.get(p.uri);
+    const st = this.analysis.get(p.uri);
+    const partial = st?.analysis?.last?.partial;
+    if (!doc || !st || !partial || p.ranges.length === 0) return;
+    const lo = doc.offsetAt(p.ranges[0].start);
+    const hi = doc.offsetAt(p.ranges[p.ranges.length - 1].end);
+    if (lo >= doc.offsetAt(partial.range.start) && hi <= doc.offsetAt(partial.range.end)) return;
+    const mid = Math.floor((lo + hi) / 2);
+    const at = `${doc.version}:${mid}`;
+    if (st.viewAt === at) return;
+    st.viewAt = at;
+    st.view = [lo, hi];
+    st.focus = mid;
+    this.analysis.schedule(doc, 0);
+  }
+
+  status(p?: StatusParams): StatusResult {
+    const st = p?.uri ? this.analysis.get(p.uri) : undefined;
+    return st && (st.engine || st.error) ? this.deps.session.status(st.engine, st.error) : this.deps.session.status();
+  }
+
+  async focusFeature(p: FocusFeatureParams): Promise<FocusFeatureResult> {
+    await this.analysis.flush(p.uri);
+    const analysis = this.analysis.get(p.uri)?.analysis;
+    const store = analysis?.engine.store;
+    const tokens = (analysis?.last?.tokens ?? []).map((t) => ({ range: t.range, act: t.top.find((f) => f.id === p.feature)?.act ?? 0 }));
+    const docMax = Math.max(0, ...tokens.map((t) => t.act));
+    const scale = store?.maxAct[p.feature] ?? docMax;
+    return { feature: p.feature, label: store?.label(p.feature), scale, tokens };
+  }
+
+  listJobs(): JobInfo[] {
+    return this.jobs?.list() ?? [];
+  }
+
+  apiEndpoint(): Promise<ApiEndpointResult> {
+    return this.deps.apiEndpoint();
+  }
+
+  executeCommand(p: ExecuteCommandParams): Promise<JobCommandResult> {
+    return this.jobCommands.execute(p);
+  }
+
+  /** Stops pending analyses (the root then disposes the session, jobs and ws server). */
+  shutdown(): void {
+    this.analysis.dispose();
+  }
+}

@@ -1,0 +1,177 @@
+// The language server in process: the composition root's Daemon hands its session and jobs to an
+// LspServer whose methods are called directly, with a recording LspClient in place of the
+// connection. Real stories260K model and the shipped default SAE (assets/default-sae); covers
+// hover, inlay hints, focus, status, the shared feature store (a label set through the browser's
+// ops shows in the next hover) and job progress on the client's workDoneToken.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import * as path from 'node:path';
+import type { NotificationType } from 'vscode-jsonrpc';
+import { Commands, Methods, type JobInfo, type TokenFeaturesParams } from '../../protocol';
+import { Daemon } from '../../server/src/daemon';
+import { handleFeatureRequest } from '../../server/src/api/feature-ops';
+import { LspServer } from '../../server/src/lsp/lsp-server';
+import type { LspClient, ProgressReporter } from '../../server/src/lsp/lsp-client';
+import { REPO_ROOT, sharedFile, tempDir } from '../helpers/paths';
+
+const DEFAULT_SAE = path.join(REPO_ROOT, 'assets', 'default-sae');
+const TEXT = '@top-k 5\nOnce upon a time, there was a little girl named Lily.\nShe loved to play in the park with her dog.';
+
+/** Records what the server sends; `next` waits for a notification matching `pred`. */
+class RecordingClient implements LspClient {
+  readonly sent: { method: string; params: unknown }[] = [];
+  readonly errors: string[] = [];
+  readonly progresses: { token: unknown; events: unknown[][] }[] = [];
+  private waiters: { method: string; pred: (p: never) => boolean; resolve: (p: unknown) => void }[] = [];
+
+  notify<P>(type: NotificationType<P>, params: P): void {
+    this.sent.push({ method: type.method, params });
+    for (const w of [...this.waiters]) {
+      if (w.method === type.method && w.pred(params as never)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(params);
+      }
+    }
+  }
+  publishDiagnostics(): void {}
+  error(message: string): void {
+    this.errors.push(message);
+  }
+  configuration(): Promise<unknown> {
+    return Promise.resolve({});
+  }
+  progress(token: unknown): Promise<ProgressReporter | undefined> {
+    const rec = { token, events: [] as unknown[][] };
+    this.progresses.push(rec);
+    return Promise.resolve({
+      begin: (...a) => void rec.events.push(['begin', ...a]),
+      report: (...a) => void rec.events.push(['report', ...a]),
+      end: (m) => void rec.events.push(['end', m]),
+      onCancel: () => undefined,
+    });
+  }
+  next<P>(method: string, pred: (p: P) => boolean, ms = 60_000): Promise<P> {
+    const seen = this.sent.find((s) => s.method === method && pred(s.params as P));
+    if (seen) return Promise.resolve(seen.params as P);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${method} in ${ms} ms`)), ms);
+      this.waiters.push({ method, pred: pred as (p: never) => boolean, resolve: (p) => (clearTimeout(t), resolve(p as P)) });
+    });
+  }
+}
+
+const tmp = tempDir('jumplens-lsp-server-');
+let daemon: Daemon;
+let server: LspServer;
+let client: RecordingClient;
+
+before(() => {
+  client = new RecordingClient();
+  daemon = new Daemon(() => server.settings);
+  server = new LspServer(client, daemon.lspDeps());
+  server.initialize({
+    processId: null,
+    rootUri: null,
+    capabilities: {},
+    initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs'), inlayHints: { enabled: true, minActivation: 0 } },
+  });
+});
+after(async () => {
+  server.shutdown();
+  await daemon.dispose();
+  tmp.cleanup();
+});
+
+function open(uri: string, text: string, version = 1): Promise<TokenFeaturesParams> {
+  server.didOpen({ textDocument: { uri, languageId: 'jumplens-prompt', version, text } });
+  return client.next<TokenFeaturesParams>(Methods.tokenFeatures, (p) => p.uri === uri && p.version === version);
+}
+
+test('hover, inlay hints and status on stories260K with the default SAE', async () => {
+  const uri = 'file:///in-process-a.jlp';
+  const tf = await open(uri, TEXT);
+  assert.ok(tf.tokens.length > 20, `${tf.tokens.length} tokens`);
+  assert.equal(tf.tokens[0].range.start.line, 1, 'the directive line is not analysed');
+  const k = tf.tokens.findIndex((t, i) => i > 3 && t.top.length > 0);
+  assert.ok(k > 0, 'some feature fires after the first tokens');
+  const tok = tf.tokens[k];
+
+  const hover = await server.hover({ textDocument: { uri }, position: tok.range.start });
+  assert.ok(hover && typeof hover.contents === 'object' && 'value' in hover.contents);
+  assert.deepEqual(hover.range, tok.range);
+  assert.match(hover.contents.value, new RegExp(`id ${tok.id}\\b`));
+  assert.match(hover.contents.value, new RegExp(`\\| #${tok.top[0].id} \\|`), 'the strongest feature is listed');
+  const directive = await server.hover({ textDocument: { uri }, position: { line: 0, character: 2 } });
+  assert.match((directive?.contents as { value: string }).value, /@top-k.*\n\n5 features per token/s);
+
+  const line1 = { start: { line: 1, character: 0 }, end: { line: 1, character: 100 } };
+  const hints = await server.inlayHint({ textDocument: { uri }, range: line1 });
+  const onLine1 = tf.tokens.filter((t) => t.range.end.line === 1 && t.top.length > 0);
+  assert.equal(hints.length, onLine1.length, 'one hint per firing token in the range');
+  assert.deepEqual(hints[0].position, onLine1[0].range.end);
+  assert.match(String(hints[0].label), new RegExp(`^#${onLine1[0].top[0].id}\\b`));
+
+  const st = server.status({ uri });
+  assert.equal(st.model?.name, 'stories260K');
+  assert.equal(st.sae?.path, DEFAULT_SAE);
+  assert.equal(st.sae?.architecture, 'jumprelu');
+  assert.equal(st.sae?.hook, 'blocks.2.hook_resid_post');
+  assert.ok(st.memory.numTensors > 0 && st.backend.kind !== 'none');
+  assert.equal(server.status({ uri: 'file:///never-opened.jlp' }).model?.name, 'stories260K', 'an unknown document gets the daemon status');
+});
+
+test('focus: one feature across the document, scaled by the document max without a store', async () => {
+  const uri = 'file:///in-process-b.jlp';
+  const tf = await open(uri, TEXT);
+  const feature = tf.tokens.find((t) => t.top.length > 0)!.top[0].id;
+  const r = await server.focusFeature({ uri, feature });
+  assert.equal(r.tokens.length, tf.tokens.length);
+  for (let i = 0; i < tf.tokens.length; i++) assert.equal(r.tokens[i].act, tf.tokens[i].top.find((f) => f.id === feature)?.act ?? 0);
+  assert.equal(r.scale, Math.max(...r.tokens.map((t) => t.act)));
+  assert.equal(r.label, undefined);
+});
+
+test('one feature store: a label set through the feature browser shows in the next hover', async () => {
+  const { loadModel } = await import('../../server/src/engine/lm/load-model');
+  const { loadSae } = await import('../../server/src/engine/sae/io');
+  const { buildFeatureStore } = await import('../../server/src/engine/features/build-feature-store');
+  const sae = path.join(tmp.dir, 'sae');
+  cpSync(DEFAULT_SAE, sae, { recursive: true });
+  const model = await loadModel(sharedFile('models', 'stories260K.bin'));
+  const s = await loadSae(sae);
+  try {
+    await buildFeatureStore({ model, sae: s, corpus: sharedFile('data', 'tinystories-train-first1000.json'), out: path.join(sae, 'features'), maxTokens: 1024, contextSize: 64, batchSeqs: 8, nTop: 3, before: 2, after: 1 });
+  } finally {
+    s.dispose();
+    model.dispose();
+  }
+  const uri = 'file:///in-process-c.jlp';
+  const tf = await open(uri, `@sae ${sae}\n${TEXT.split('\n').slice(1).join('\n')}`);
+  const tok = tf.tokens.find((t) => t.top.length > 0)!;
+  const ctx = daemon.featureOps();
+  assert.ok(ctx, 'the browser sees the store of the SAE the document uses');
+  assert.equal(ctx.store, server['analysis'].get(uri)?.engine?.store, 'the same store object as the hover reads');
+  handleFeatureRequest(ctx, { id: 1, op: 'setLabel', feature: tok.top[0].id, label: 'little-girl-ish' });
+  const hover = await server.hover({ textDocument: { uri }, position: tok.range.start });
+  assert.match((hover?.contents as { value: string }).value, new RegExp(`\\| #${tok.top[0].id} \\| little-girl-ish \\|`));
+  assert.equal((await server.focusFeature({ uri, feature: tok.top[0].id })).label, 'little-girl-ish');
+});
+
+test('a job command reports progress on the client workDoneToken and ends with its outcome', async () => {
+  const before = client.progresses.length;
+  const r = await server.executeCommand({ command: Commands.evaluate, arguments: [{ kind: 'eval', sae: DEFAULT_SAE, corpus: path.join(tmp.dir, 'no-such-corpus.txt') }], workDoneToken: 'client-token-1' });
+  const fin = await client.next<{ type: string; job: JobInfo }>(Methods.jobEvent, (e) => e.type === 'state' && e.job.id === r.jobId && e.job.state === 'failed', 120_000);
+  assert.match(fin.job.error ?? '', /no-such-corpus/);
+  await new Promise((res) => setImmediate(res));
+  const mine = client.progresses.slice(before);
+  assert.equal(mine.length, 1, 'one progress per job');
+  assert.equal(mine[0].token, 'client-token-1', "on the client's token, not a new one");
+  // The queue starts an idle job at once, so the progress begins as `running`; not cancellable from
+  // the server's side (the client that owns the token cancels through jumplens.job.cancel).
+  assert.deepEqual(mine[0].events[0], ['begin', 'JumpLens eval', 'running', false]);
+  const end = mine[0].events.at(-1)!;
+  assert.equal(end[0], 'end');
+  assert.match(String(end[1]), /^failed: .*no-such-corpus/);
+  assert.deepEqual(server.listJobs().map((j) => j.id), [r.jobId]);
+});
