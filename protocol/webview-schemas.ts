@@ -1,0 +1,52 @@
+// Runtime schemas of the webview <-> extension postMessage traffic (issue #12): a webview's page is
+// untrusted input to the extension, so every message it posts is parsed here before the extension
+// acts on it, and anything unknown or malformed is dropped. Each schema sits next to the type it
+// checks; the types are inferred from the schemas so the two cannot drift. Folded into the split
+// protocol (protocol/webview.ts) at merge.
+import { z } from 'zod';
+import type { TokenFeatures } from './messages';
+
+// ---------------------------------------------------------------------------------------------
+// webview -> extension
+
+/** webview -> extension: the page loaded (or lost its socket) and wants the daemon's ws endpoint. */
+export const ReadyMessage = z.object({ type: z.literal('ready') }).strict();
+/** webview -> extension: focus a feature in the active editor ("Focus in editor"). */
+export const FocusFeatureMessage = z.object({ type: z.literal('focusFeature'), feature: z.number().int().nonnegative() }).strict();
+/** webview -> extension: reveal a job's run folder or result file (only inside the workspace or runs folder). */
+export const OpenMessage = z.object({ type: z.literal('open'), path: z.string().min(1).max(4096) }).strict();
+/** webview -> extension: load this SAE in the daemon (a frontier point was picked). */
+export const LoadSaeMessage = z.object({ type: z.literal('loadSae'), path: z.string().min(1).max(4096) }).strict();
+
+export const WebviewMessage = z.discriminatedUnion('type', [ReadyMessage, FocusFeatureMessage, OpenMessage, LoadSaeMessage]);
+export type WebviewMessage = z.infer<typeof WebviewMessage>;
+
+/** The message, or why it is dropped (one line, for the extension's log). */
+export function parseWebviewMessage(m: unknown): { ok: true; msg: WebviewMessage } | { ok: false; error: string } {
+  const r = WebviewMessage.safeParse(m);
+  if (r.success) return { ok: true, msg: r.data };
+  const type = m && typeof m === 'object' && 'type' in m ? JSON.stringify((m as { type: unknown }).type) : 'none';
+  return { ok: false, error: `webview message of type ${type} dropped: ${z.prettifyError(r.error).replace(/\n/g, '; ')}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// extension -> webview (typed only: the extension is trusted, the page just ignores what it does not know)
+
+/** What the dashboard's forms start from: the daemon's loaded model and SAE (its hook), and the jobs corpus setting. */
+export interface FormPrefill {
+  model?: string;
+  sae?: string;
+  hook?: string;
+  /** Empty/undefined: the daemon's default corpus (the bundled sample). */
+  corpus?: string;
+}
+
+export type ExtensionMessage =
+  /** where the daemon's ws API is and the token to present; sent again after a daemon restart. */
+  | { type: 'endpoint'; url: string; token: string }
+  /** the hovered token's features changed (the feature browser marks them). */
+  | { type: 'hoveredToken'; token: TokenFeatures }
+  /** the SAE the daemon has loaded (highlighted on the frontier). */
+  | { type: 'currentSae'; path: string | null }
+  /** the dashboard's form defaults (fields the user has not edited take them). */
+  | { type: 'prefill'; prefill: FormPrefill };
