@@ -151,6 +151,10 @@ function refresh(): void {
 }
 
 renderForm();
-client.onOpen(refresh);
-refresh();
+const LOST = 'The daemon is not reachable; reconnecting…';
+client.onClose(() => say(LOST, true));
+client.onOpen(() => {
+  if (status.textContent === LOST || /not reachable/.test(status.textContent ?? '')) say('Connected to the daemon');
+  refresh();
+});
 document.body.dataset.ready = 'true';

@@ -40,6 +40,7 @@ export class DaemonClient {
   private pushListeners: ((p: WsPush) => void)[] = [];
   private messageListeners: ((m: Incoming) => void)[] = [];
   private openListeners: (() => void)[] = [];
+  private closeListeners: (() => void)[] = [];
   /** Set while a socket is connecting: requests wait for it rather than failing. */
   private connecting: Promise<void> | undefined;
   /** The endpoint last connected to (retried after a close). */
@@ -66,6 +67,11 @@ export class DaemonClient {
     this.openListeners.push(cb);
   }
 
+  /** Called when an open connection is lost (the client is reconnecting then). */
+  onClose(cb: () => void): void {
+    this.closeListeners.push(cb);
+  }
+
   connect(url: string, token: string): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -84,8 +90,11 @@ export class DaemonClient {
       settle();
       for (const l of this.openListeners) l();
     };
+    let opened = false;
+    ws.addEventListener('open', () => (opened = true));
     ws.onclose = () => {
       if (this.ws === ws) {
+        if (opened) for (const l of this.closeListeners) l();
         document.body.dataset.daemon = 'closed';
         this.connecting = undefined;
         settle();
