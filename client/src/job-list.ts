@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { Commands, Methods, type JobInfo } from '../../protocol/messages';
 import type { Ctx } from './ctx';
-import { hasCheckpoint } from './job-notify';
+import { hasCheckpoint } from './job-checkpoint';
 import { canResume } from './job-outcome';
 
 /** What a job in this state offers. */
