@@ -26,8 +26,14 @@ function fakeWebview() {
   const posted: unknown[] = [];
   return {
     posted,
-    webview: { onDidReceiveMessage: (l: (m: unknown) => Promise<void>) => ((listener = l), { dispose() {} }), postMessage: async (m: unknown) => void posted.push(m) },
-    receive: (m: unknown) => listener!(m),
+    webview: {
+      onDidReceiveMessage: (l: (m: unknown) => Promise<void>) => {
+        listener = l;
+        return { dispose() {} };
+      },
+      postMessage: async (m: unknown) => void posted.push(m),
+    },
+    receive: (m: unknown) => (listener ? listener(m) : Promise.reject(new Error('the bridge registered no listener'))),
   };
 }
 
@@ -99,4 +105,13 @@ test('isInside: the roots and what lies beneath them, not siblings, relative pat
   } finally {
     t.cleanup();
   }
+});
+
+test('no page message reaches the extension except through the validating bridge', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { REPO_ROOT } = await import('../helpers/paths');
+  const dir = path.join(REPO_ROOT, 'client', 'src');
+  const listeners = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && /onDidReceiveMessage\(/.test(readFileSync(path.join(dir, f), 'utf8')));
+  assert.deepEqual(listeners, [path.join('panels', 'webview-bridge.ts')]);
+  assert.match(readFileSync(path.join(dir, 'panels', 'webview-bridge.ts'), 'utf8'), /onDidReceiveMessage\(async \(raw: unknown\) => \{\s*const r = parseWebviewMessage\(raw\);\s*if \(!r\.ok\)/);
 });
