@@ -106,7 +106,7 @@ export class TokenDecorations implements vscode.Disposable {
       for (let l = 1; l <= LEVELS; l++) {
         editor.setDecorations(
           this.focusLevels[l],
-          groups[l].map((t) => ({ range: toRange(t.range), hoverMessage: `feature #${focus.feature}: ${t.act.toFixed(3)}` })),
+          groups[l].map((t) => ({ range: toRange(t.range), hoverMessage: `JumpLens focus: feature #${focus.feature} ${t.act.toFixed(3)} = ${Math.round((100 * t.act) / scale)}% of ${scale.toPrecision(4)} (its store max, else its max in this document)` })),
         );
       }
       return;
