@@ -1,58 +1,53 @@
-// Webview <-> extension postMessage (the webview never talks to the daemon's stdio directly). Each
-// message has a zod schema so the receiving side validates what a page (or a host) posts.
+// Runtime schemas of the webview <-> extension postMessage traffic (issue #12): a webview's page is
+// untrusted input to the extension, so every message it posts is parsed here before the extension
+// acts on it, and anything unknown or malformed is dropped. Each schema sits next to the type it
+// checks; the types are inferred from the schemas so the two cannot drift. The webview never talks
+// to the daemon's stdio: it reaches the daemon over the ws API (ws.ts) with the endpoint the
+// extension hands it.
 import { z } from 'zod';
-import type { AnyWsRequest, WsPush, WsReply } from './ws';
 import type { TokenFeatures } from './tokens';
 
-/** webview -> extension messages: the page is ready, focus a feature, open a file. */
-export const WebviewToExtensionSchema = z.discriminatedUnion('type', [
-  /** the page loaded and wants the ws endpoint. */
-  z.object({ type: z.literal('ready') }),
-  /** focus a feature in the active editor. */
-  z.object({ type: z.literal('focusFeature'), feature: z.int().nonnegative() }),
-  /** open a file (results, SAE dir). */
-  z.object({ type: z.literal('open'), path: z.string().min(1) }),
-]);
-export type WebviewToExtension = z.infer<typeof WebviewToExtensionSchema>;
+// ---------------------------------------------------------------------------------------------
+// webview -> extension
 
-export type ExtensionToWebview =
-  /** extension -> webview: where the daemon's ws API is and the token to present. */
-  | { type: 'endpoint'; url: string; token: string }
-  /** extension -> webview: the hovered token's features changed (feature browser marks them). */
-  | { type: 'hoveredToken'; token: TokenFeatures };
+/** webview -> extension: the page loaded (or lost its socket) and wants the daemon's ws endpoint. */
+export const ReadyMessage = z.object({ type: z.literal('ready') }).strict();
+/** webview -> extension: focus a feature in the active editor ("Focus in editor"). */
+export const FocusFeatureMessage = z.object({ type: z.literal('focusFeature'), feature: z.number().int().nonnegative() }).strict();
+/** webview -> extension: reveal a job's run folder or result file (only inside the workspace or runs folder). */
+export const OpenMessage = z.object({ type: z.literal('open'), path: z.string().min(1).max(4096) }).strict();
+/** webview -> extension: load this SAE in the daemon (a frontier point was picked). */
+export const LoadSaeMessage = z.object({ type: z.literal('loadSae'), path: z.string().min(1).max(4096) }).strict();
 
-/** extension -> webview messages, checked by the page before it acts on them. */
-export const ExtensionToWebviewSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('endpoint'), url: z.string(), token: z.string() }),
-  z.object({ type: z.literal('hoveredToken'), token: z.object({ text: z.string(), top: z.array(z.object({ id: z.int(), act: z.number() }).loose()) }).loose() }),
-]);
+export const WebviewMessage = z.discriminatedUnion('type', [ReadyMessage, FocusFeatureMessage, OpenMessage, LoadSaeMessage]);
+export type WebviewMessage = z.infer<typeof WebviewMessage>;
 
-/** Envelope for ws-API requests relayed by the extension when the webview has no ws endpoint. */
-export type RelayRequest = AnyWsRequest;
-
-export type WebviewRelayMessage =
-  /** webview -> extension: run this ws-API request for me (same id/reply envelope as the ws API). */
-  | { type: 'request'; req: RelayRequest }
-  /** webview -> extension: load this SAE in the daemon (picked on the frontier). */
-  | { type: 'loadSae'; path: string };
-
-export const WebviewRelayMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('request'), req: z.object({ id: z.int(), op: z.string() }).loose() }),
-  z.object({ type: z.literal('loadSae'), path: z.string().min(1) }),
-]);
-
-export type ExtensionRelayMessage =
-  /** extension -> webview: the reply to a relayed request. */
-  | { type: 'reply'; reply: WsReply }
-  /** extension -> webview: a daemon push (job events), relayed. */
-  | { type: 'push'; push: WsPush }
-  /** extension -> webview: the SAE the daemon has loaded (highlighted on the frontier). */
-  | { type: 'currentSae'; path: string | null };
-
-/** Parses what a webview posted; undefined for anything that is not one of its messages. */
-export function parseWebviewMessage(m: unknown): WebviewToExtension | WebviewRelayMessage | undefined {
-  const a = WebviewToExtensionSchema.safeParse(m);
-  if (a.success) return a.data;
-  const b = WebviewRelayMessageSchema.safeParse(m);
-  return b.success ? (b.data as WebviewRelayMessage) : undefined;
+/** The message, or why it is dropped (one line, for the extension's log). */
+export function parseWebviewMessage(m: unknown): { ok: true; msg: WebviewMessage } | { ok: false; error: string } {
+  const r = WebviewMessage.safeParse(m);
+  if (r.success) return { ok: true, msg: r.data };
+  const type = m && typeof m === 'object' && 'type' in m ? JSON.stringify((m as { type: unknown }).type) : 'none';
+  return { ok: false, error: `webview message of type ${type} dropped: ${z.prettifyError(r.error).replace(/\n/g, '; ')}` };
 }
+
+// ---------------------------------------------------------------------------------------------
+// extension -> webview (typed only: the extension is trusted, the page just ignores what it does not know)
+
+/** What the dashboard's forms start from: the daemon's loaded model and SAE (its hook), and the jobs corpus setting. */
+export interface FormPrefill {
+  model?: string;
+  sae?: string;
+  hook?: string;
+  /** Empty/undefined: the daemon's default corpus (the bundled sample). */
+  corpus?: string;
+}
+
+export type ExtensionMessage =
+  /** where the daemon's ws API is and the token to present; sent again after a daemon restart. */
+  | { type: 'endpoint'; url: string; token: string }
+  /** the hovered token's features changed (the feature browser marks them). */
+  | { type: 'hoveredToken'; token: TokenFeatures }
+  /** the SAE the daemon has loaded (highlighted on the frontier). */
+  | { type: 'currentSae'; path: string | null }
+  /** the dashboard's form defaults (fields the user has not edited take them). */
+  | { type: 'prefill'; prefill: FormPrefill };

@@ -6,7 +6,9 @@ import { ExecuteCommandRequest, State, type LanguageClient } from 'vscode-langua
 import { Methods, type ApiEndpointResult, type JobEvent, type SetAnalyzedParams, type TokenFeaturesParams } from '../../protocol';
 import { bundledSae, createDaemonClient } from './daemon';
 import { TokenDecorations } from './decorations';
+import { JobNotifier } from './job-notify';
 import { JobRunner } from './jobs';
+import { openRoots } from './panels/open-policy';
 import { DashboardPanel } from './panels/dashboard-panel';
 import { FeatureBrowserViewProvider } from './panels/feature-browser-view';
 import type { WebviewHooks } from './panels/webview-bridge';
@@ -19,6 +21,7 @@ export class Ctx implements vscode.Disposable {
   readonly status = new StatusBar();
   readonly decorations = new TokenDecorations();
   readonly jobs: JobRunner;
+  readonly jobNotifier: JobNotifier;
   readonly statusRefresh: StatusRefresh;
   readonly view: ViewTracking;
   readonly browser: FeatureBrowserViewProvider;
@@ -32,6 +35,7 @@ export class Ctx implements vscode.Disposable {
   constructor(readonly extension: vscode.ExtensionContext) {
     this.decorations.enabled = this.decorationsEnabled();
     this.jobs = new JobRunner(() => this.client, this.output);
+    this.jobNotifier = new JobNotifier(this);
     this.dashboard = new DashboardPanel(extension.extensionUri, this.webviewHooks);
     this.statusRefresh = new StatusRefresh(() => this.client, this.status, (s) => this.dashboard.setCurrentSae(s.sae?.path ?? null));
     this.view = new ViewTracking(() => this.client, (uri) => this.decorations.partialRange(uri));
@@ -98,6 +102,12 @@ export class Ctx implements vscode.Disposable {
       focusFeature: (f) => void vscode.commands.executeCommand('jumplens.focusFeature', f),
       // A frontier point picked in the dashboard becomes the workspace's SAE; the daemon reloads on the change.
       loadSae: (p) => void this.updateSetting('sae', p),
+      openRoots: () => openRoots((vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath), this.settings.get<string>('jobs.runsDir', '')),
+      prefill: async () => {
+        const s = this.status.last;
+        return { model: s?.model?.path, sae: s?.sae?.path, hook: this.settings.get<string>('hook') || s?.sae?.hook, corpus: this.settings.get<string>('jobs.corpus') || undefined };
+      },
+      log: (line) => this.output.appendLine(line),
     };
   }
 
@@ -110,7 +120,10 @@ export class Ctx implements vscode.Disposable {
     this.output.appendLine(`starting daemon on ${this.runtime}`);
     client.onNotification(Methods.tokenFeatures, (p: TokenFeaturesParams) => this.onTokenFeatures(p));
     client.onNotification(Methods.statusChanged, () => void this.statusRefresh.refresh());
-    client.onNotification(Methods.jobEvent, (e: JobEvent) => this.jobs.dispatch(e));
+    client.onNotification(Methods.jobEvent, (e: JobEvent) => {
+      this.jobs.dispatch(e);
+      this.jobNotifier.onEvent(e);
+    });
     client.onDidChangeState((e) => {
       if (e.newState === State.Stopped) this.status.set(undefined, false);
     });
@@ -119,6 +132,8 @@ export class Ctx implements vscode.Disposable {
       await this.statusRefresh.refresh();
       // A restarted daemon forgets which documents the user switched; tell it again.
       for (const [uri, on] of this.analyzed) await client.sendRequest(Methods.setAnalyzed, { uri, analyzed: on } satisfies SetAnalyzedParams);
+      // Open webviews still hold the old daemon's port and token; hand them the new ones.
+      await Promise.all([this.dashboard.daemonRestarted(), this.browser.daemonRestarted()]);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       this.output.appendLine(`daemon failed to start: ${msg}`);

@@ -73,12 +73,16 @@ function workspaceRoot(): string | undefined {
 
 function plainSettings(): Record<string, unknown> {
   const cfg = vscode.workspace.getConfiguration('jumplens');
-  const keys = ['model', 'sae', 'hook', 'topK', 'languages', 'maxTokens'];
+  const keys = ['model', 'sae', 'hook', 'topK', 'languages', 'maxTokens', 'denseFeatureThreshold'];
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     const v = cfg.get(k);
     if (v !== undefined && v !== '') out[k] = v;
   }
+  // The daemon's job queue reads `runsDir` at initialize (server/src/lsp/server.ts); empty: <workspace>/.jumplens/runs.
+  const runs = cfg.get<string>('jobs.runsDir', '');
+  const root = workspaceRoot();
+  if (runs) out.runsDir = path.isAbsolute(runs) || !root ? runs : path.join(root, runs);
   return out;
 }
 

@@ -1,9 +1,11 @@
 // Draws jumplens/tokenFeatures as background intensities: one decoration type per level, so each
 // level has its own CSS class and colour in the DOM. "Focus Feature" swaps the per-token strongest
-// feature for one feature's activations across the document.
+// feature for one feature's activations across the document. Each coloured token is a rounded chip
+// with a border in the editor's background colour, so two neighbouring tokens of the same strength
+// stay two chips (a visible gap), not one block; and its hover says which max it is relative to.
 import * as vscode from 'vscode';
 import type { FocusFeatureResult, Range, TokenFeatures, TokenFeaturesParams } from '../../protocol';
-import { LEVELS, alphaOf, compactLabel, groupByLevel, levelOf, tokenLevel } from './intensity';
+import { LEVELS, alphaOf, colourNote, compactLabel, groupByLevel, isBos, levelOf, tokenLevel, type RelativeTo } from './intensity';
 
 function toRange(r: TokenFeatures['range']): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
@@ -18,6 +20,9 @@ function levelType(level: number, focus: boolean): vscode.TextEditorDecorationTy
     backgroundColor: dark,
     light: { backgroundColor: light },
     dark: { backgroundColor: dark },
+    borderRadius: '3px',
+    border: '1px solid',
+    borderColor: new vscode.ThemeColor('editor.background'),
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
 }
@@ -97,12 +102,11 @@ export class TokenDecorations implements vscode.Disposable {
       clear(this.levels);
       editor.setDecorations(this.labelType, []);
       const scale = focus.scale > 0 ? focus.scale : 1;
-      const empty = (r: TokenFeatures['range']) => r.start.line === r.end.line && r.start.character === r.end.character;
-      const groups = groupByLevel(focus.tokens, (t) => (empty(t.range) ? 0 : levelOf(t.act / scale)));
+      const groups = groupByLevel(focus.tokens, (t) => (isBos(t) ? 0 : levelOf(t.act / scale)));
       for (let l = 1; l <= LEVELS; l++) {
         editor.setDecorations(
           this.focusLevels[l],
-          groups[l].map((t) => ({ range: toRange(t.range), hoverMessage: `feature #${focus.feature}: ${t.act.toFixed(3)}` })),
+          groups[l].map((t) => ({ range: toRange(t.range), hoverMessage: `JumpLens focus: feature #${focus.feature} ${t.act.toFixed(3)} = ${Math.round((100 * t.act) / scale)}% of ${scale.toPrecision(4)} (its store max, else its max in this document)` })),
         );
       }
       return;
@@ -110,7 +114,9 @@ export class TokenDecorations implements vscode.Disposable {
     clear(this.focusLevels);
     const tokens = p!.tokens;
     const groups = groupByLevel(tokens, tokenLevel);
-    for (let l = 1; l <= LEVELS; l++) editor.setDecorations(this.levels[l], groups[l].map((t) => toRange(t.range)));
+    // Sent by daemons that say whether `rel` is relative to the store's max or the document's.
+    const relativeTo = (p as TokenFeaturesParams & { relativeTo?: RelativeTo }).relativeTo;
+    for (let l = 1; l <= LEVELS; l++) editor.setDecorations(this.levels[l], groups[l].map((t) => ({ range: toRange(t.range), hoverMessage: colourNote(t, relativeTo) })));
     if (deco.get<boolean>('showLabels', false)) {
       const min = deco.get<number>('labelMinRelative', 0.6);
       const labels = tokens

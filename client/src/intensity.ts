@@ -12,17 +12,42 @@ export function levelOf(rel: number): number {
   return Math.min(LEVELS, Math.max(1, Math.ceil(rel * LEVELS)));
 }
 
-/** Background alpha for a level: linear from faint to strong, so adjacent levels stay distinguishable. */
+/** Strongest background alpha: above it, text on the full-strength colour loses contrast in dark themes. */
+export const MAX_ALPHA = 0.55;
+const MIN_ALPHA = 0.1;
+
+/** Background alpha for a level: linear from faint to MAX_ALPHA, so adjacent levels stay distinguishable and text readable. */
 export function alphaOf(level: number): number {
   if (level <= 0) return 0;
-  return Math.round((0.08 + (0.62 * (level - 1)) / (LEVELS - 1)) * 100) / 100;
+  return Math.round((MIN_ALPHA + ((MAX_ALPHA - MIN_ALPHA) * (level - 1)) / (LEVELS - 1)) * 100) / 100;
 }
 
-/** The token's decoration level; the BOS token has an empty range and is never drawn. */
-export function tokenLevel(t: TokenFeatures): number {
+/** The BOS token has an empty range (it is no text of the document). */
+export function isBos(t: { range: TokenFeatures['range'] }): boolean {
   const r = t.range;
-  if (r.start.line === r.end.line && r.start.character === r.end.character) return 0;
-  return levelOf(t.rel);
+  return r.start.line === r.end.line && r.start.character === r.end.character;
+}
+
+/** The token's decoration level; BOS is never drawn, whatever fires on it. */
+export function tokenLevel(t: TokenFeatures): number {
+  return isBos(t) ? 0 : levelOf(t.rel);
+}
+
+/** Which max a token's colour is relative to (the daemon says; older daemons do not). */
+export type RelativeTo = 'store' | 'document' | undefined;
+
+/** What a coloured token's decoration says: its strongest feature and which max its strength is relative to. */
+export function colourNote(t: TokenFeatures, relativeTo: RelativeTo): string {
+  const f = t.top[0];
+  if (!f) return '';
+  const pct = `${Math.round(Math.min(t.rel, 9.99) * 100)}%`;
+  const of =
+    relativeTo === 'store'
+      ? "of the feature's max over the feature store's corpus"
+      : relativeTo === 'document'
+        ? "of the feature's max in this document (no feature store)"
+        : "of the feature's max (over the feature store when one is built, else in this document)";
+  return `JumpLens colour: #${f.id}${f.label ? ` ${f.label}` : ''} at ${pct} ${of}`;
 }
 
 /** Groups token indices by level (index 0 unused), for one setDecorations call per level. */

@@ -1,5 +1,6 @@
 // Long jobs from the palette: executeCommand on the daemon with a work-done token, shown as a
-// cancellable withProgress notification fed by the daemon's $/progress and jumplens/jobEvent.
+// cancellable withProgress notification fed by the daemon's $/progress and jumplens/jobEvent. When
+// the job ends the progress closes; its outcome comes from job-notify.ts.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, WorkDoneProgress, type LanguageClient, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
 import { Commands, type JobCommandResult, type JobEvent, type JobKind, type JobSpec } from '../../protocol';
@@ -75,9 +76,8 @@ export class JobRunner {
               advance((100 * p.step) / Math.max(1, p.total), p.message ?? `step ${p.step}/${p.total}`);
             } else if (e.type === 'state' && e.job.id === jobId) {
               const s = e.job.state;
-              if (s === 'done') finish();
-              else if (s === 'failed') finish(new Error(e.job.error ?? `${title} failed`));
-              else if (s === 'cancelled' || s === 'interrupted') finish();
+              // The outcome (metrics, or the whole error) is told by JobNotifier, for every job alike.
+              if (s === 'done' || s === 'failed' || s === 'cancelled' || s === 'interrupted') finish();
             }
           };
           this.listeners.add(onEvent);

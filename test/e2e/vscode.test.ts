@@ -189,6 +189,9 @@ test('Focus Feature from the palette recolours the document by one feature', { s
 test('Build Feature Store from the palette shows a progress notification that completes and writes the store', { skip: missing ?? noDaemon }, async () => {
   const page = s!.page;
   await runCommand(page, 'JumpLens: Build Feature Store');
+  // The one prompt (which corpus) is accepted with Enter: the default is jumplens.jobs.corpus.
+  await page.locator('.quick-input-widget', { hasText: 'Corpus' }).waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
   const toast = page.locator('.notification-toast', { hasText: 'JumpLens: Building feature store' }).first();
   await toast.waitFor({ timeout: 60_000 });
   await shot(page, '05-job-progress');
@@ -200,6 +203,10 @@ test('Build Feature Store from the palette shows a progress notification that co
   const stores = existsSync(runs) ? readdirSync(runs).filter((id) => existsSync(path.join(runs, id, 'features'))) : [];
   assert.equal(stores.length, 1, `no feature store under ${runs}\n${s!.extensionLog()}`);
   assert.ok(readdirSync(path.join(runs, stores[0], 'features')).length > 0, 'the feature store folder is empty');
+  // The job's outcome is told, with where to go next.
+  const outcome = page.locator('.notification-toast', { hasText: 'JumpLens: Feature store built' }).first();
+  await outcome.waitFor({ timeout: 30_000 });
+  assert.ok(await outcome.locator('a.monaco-button, .monaco-button', { hasText: 'Open Run Folder' }).count(), 'no Open Run Folder action');
   await shot(page, '06-job-done');
 });
 

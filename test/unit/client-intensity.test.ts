@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { LEVELS, alphaOf, compactLabel, groupByLevel, levelOf, tokenLevel } from '../../client/src/intensity';
+import { LEVELS, MAX_ALPHA, alphaOf, colourNote, compactLabel, groupByLevel, isBos, levelOf, tokenLevel } from '../../client/src/intensity';
 import { resolveNodePath } from '../../client/src/node-path';
 import type { TokenFeatures } from '../../protocol';
 import { tempDir } from '../helpers/paths';
@@ -35,6 +35,20 @@ test('alphaOf is strictly increasing over the levels and within (0, 1)', () => {
   assert.equal(alphaOf(0), 0);
   for (let l = 2; l <= LEVELS; l++) assert.ok(alphaOf(l) > alphaOf(l - 1));
   assert.ok(alphaOf(1) > 0 && alphaOf(LEVELS) < 1);
+  // Text stays readable on the strongest colour: it never goes past MAX_ALPHA.
+  assert.equal(alphaOf(LEVELS), MAX_ALPHA);
+  assert.ok(MAX_ALPHA <= 0.6);
+  // Adjacent levels differ by enough alpha to tell apart (> 0.05).
+  for (let l = 2; l <= LEVELS; l++) assert.ok(alphaOf(l) - alphaOf(l - 1) > 0.05, `levels ${l - 1} and ${l} too close`);
+});
+
+test('a coloured token says which max its strength is relative to', () => {
+  const t = tok(0.456, undefined, [{ id: 209, act: 1.2, label: 'dogs' }]);
+  assert.equal(colourNote(t, 'store'), "JumpLens colour: #209 dogs at 46% of the feature's max over the feature store's corpus");
+  assert.match(colourNote(t, 'document'), /at 46% of the feature's max in this document \(no feature store\)/);
+  assert.match(colourNote(t, undefined), /over the feature store when one is built, else in this document/);
+  assert.equal(colourNote(tok(0), undefined), '', 'nothing fires, nothing to say');
+  assert.ok(isBos(tok(1, { start: { line: 2, character: 4 }, end: { line: 2, character: 4 } })));
 });
 
 test('the BOS token (empty range) is never decorated even when it fires', () => {

@@ -45,8 +45,8 @@ test("a finished job's outcome names its state, main metrics and output", () => 
 });
 
 test('webview messages are validated; typed LSP requests carry their method', () => {
-  assert.deepEqual(parseWebviewMessage({ type: 'focusFeature', feature: 4 }), { type: 'focusFeature', feature: 4 });
-  assert.equal(parseWebviewMessage({ type: 'focusFeature', feature: -1 }), undefined);
-  assert.equal(parseWebviewMessage({ type: 'rm -rf' }), undefined);
+  assert.deepEqual(parseWebviewMessage({ type: 'focusFeature', feature: 4 }), { ok: true, msg: { type: 'focusFeature', feature: 4 } });
+  assert.equal(parseWebviewMessage({ type: 'focusFeature', feature: -1 }).ok, false);
+  assert.equal(parseWebviewMessage({ type: 'rm -rf' }).ok, false);
   assert.equal(StatusRequest.method, 'jumplens/status');
 });

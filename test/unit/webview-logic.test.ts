@@ -27,7 +27,8 @@ test('validation names each bad field and refuses to build a spec', () => {
   assert.match(r.errors.steps, /must be a number/);
   assert.match(r.errors.architecture, /one of jumprelu/);
   assert.match(r.errors.model, /required/);
-  assert.match(r.errors.out, /required/);
+  assert.equal(r.errors.out, undefined, "an empty output folder means the job's run folder");
+  assert.equal(r.errors.corpus, undefined, "an empty corpus means the daemon's bundled sample");
   const s = validateForm('sweepThreshold', { ...defaults('sweepThreshold'), sae: 's', model: 'm', corpus: 'c', scales: '1, 0, 2' });
   assert.ok(!s.ok && /> 0.*"0"/.test(s.errors.scales));
   const f = validateForm('finetune', { ...defaults('finetune'), initFrom: 's', model: 'm', corpus: 'c', out: 'o' });

@@ -1,10 +1,11 @@
 // The JumpLens dashboard: job forms, live training plots, the frontier and the jobs list, over the
 // daemon's ws API and its job stream.
 import './dashboard.css';
-import type { JobEvent, JobInfo, JobSpec } from '../../protocol';
+import type { JobEvent, JobInfo, JobSpec, StatusResult } from '../../protocol';
 import { TrainingCharts } from './charts';
 import { FrontierView } from './frontier';
 import { frontierPoints } from './frontier-data';
+import { applyPrefill, prefillFromStatus } from './form-prefill';
 import { activeFields, defaults, FORMS, validateForm, type FieldSpec, type FormKind } from './job-forms';
 import { JobsList } from './jobs-list';
 import { DaemonClient, el } from './ws-client';
@@ -35,6 +36,8 @@ const form = el('form', { novalidate: '' });
 formBox.append(tabs, form);
 let kind: FormKind = 'train';
 const values = Object.fromEntries((Object.keys(FORMS) as FormKind[]).map((k) => [k, defaults(k)])) as Record<FormKind, Record<string, string>>;
+/** "kind.field" of every field the user edited: prefills leave those alone. */
+const touched = new Set<string>();
 
 for (const k of Object.keys(FORMS) as FormKind[]) {
   const b = el('button', { type: 'button', role: 'tab', 'data-form': k }, FORMS[k].title);
@@ -71,10 +74,12 @@ function renderForm(errors: Record<string, string> = {}): void {
     ...activeFields(kind, v).map((f) => {
       const inp = input(f, v[f.name] ?? '');
       inp.addEventListener('change', () => {
+        touched.add(`${kind}.${f.name}`);
         v[f.name] = inp instanceof HTMLInputElement && inp.type === 'checkbox' ? String(inp.checked) : (inp as HTMLInputElement).value;
         if (f.type === 'select') renderForm();
       });
       inp.addEventListener('input', () => {
+        touched.add(`${kind}.${f.name}`);
         if (inp instanceof HTMLInputElement && inp.type !== 'checkbox') v[f.name] = inp.value;
       });
       const err = errors[f.name];
@@ -125,11 +130,18 @@ function onJobEvent(ev: JobEvent): void {
 client.onPush((p) => {
   if (p.push === 'jobEvent') onJobEvent(p.event);
 });
+function prefill(p: Parameters<typeof applyPrefill>[2]): void {
+  if (applyPrefill(values, touched, p).includes(kind)) renderForm();
+}
+
 client.onMessage((m) => {
   if (m.type === 'currentSae') frontier.setCurrent(m.path ?? undefined);
+  else if (m.type === 'prefill') prefill(m.prefill);
 });
 
 function refresh(): void {
+  // The forms start from what the daemon has loaded (also without the extension, e.g. in tests).
+  client.request<StatusResult>({ op: 'status' }).then((s) => prefill(prefillFromStatus(s)), () => undefined);
   client
     .request<JobInfo[]>({ op: 'listJobs' })
     .then((list) => {
@@ -139,6 +151,10 @@ function refresh(): void {
 }
 
 renderForm();
-client.onOpen(refresh);
-refresh();
+const LOST = 'The daemon is not reachable; reconnecting…';
+client.onClose(() => say(LOST, true));
+client.onOpen(() => {
+  if (status.textContent === LOST || /not reachable/.test(status.textContent ?? '')) say('Connected to the daemon');
+  refresh();
+});
 document.body.dataset.ready = 'true';

@@ -125,5 +125,10 @@ client.onMessage((m) => {
   }
 });
 
-client.onOpen(() => void refresh());
+const LOST = 'The daemon is not reachable; reconnecting…';
+client.onClose(() => (status.textContent = LOST));
+client.onOpen(() => {
+  if (status.textContent === LOST) status.textContent = '';
+  void refresh();
+});
 void refresh();

@@ -28,7 +28,7 @@ const ARCHS = [...ARCHITECTURES];
 const data: FieldSpec[] = [
   { name: 'model', label: 'Model', type: 'path', required: true, default: '', help: 'llama2.c .bin or HF folder' },
   { name: 'hook', label: 'Hook', type: 'text', required: true, default: 'blocks.2.hook_resid_post' },
-  { name: 'corpus', label: 'Corpus', type: 'path', required: true, default: '', help: 'text/JSON/JSONL file or folder' },
+  { name: 'corpus', label: 'Corpus', type: 'path', default: '', help: "text/JSON/JSONL file or folder; empty: the daemon's bundled sample" },
 ];
 const optim: FieldSpec[] = [
   { name: 'lr', label: 'Learning rate', type: 'number', min: 0, max: 1, gt: true, default: fmt(D.lr) },
@@ -51,7 +51,7 @@ export const FORMS: Record<FormKind, { title: string; fields: FieldSpec[] }> = {
       { name: 'initThreshold', label: 'θ₀', type: 'number', min: 0, max: 1e3, gt: true, default: fmt(D.initThreshold), when: { field: 'architecture', is: only('initThreshold') } },
       { name: 'bandwidth', label: 'STE bandwidth ε', type: 'number', min: 0, max: 1e3, gt: true, default: fmt(D.bandwidth), when: { field: 'architecture', is: only('bandwidth') } },
       ...optim,
-      { name: 'out', label: 'Output folder', type: 'path', required: true, default: '' },
+      { name: 'out', label: 'Output folder', type: 'path', default: '', help: "empty: the job's run folder" },
     ],
   },
   finetune: {
@@ -62,7 +62,7 @@ export const FORMS: Record<FormKind, { title: string; fields: FieldSpec[] }> = {
       ...data,
       { name: 'l0Coefficient', label: 'λ (L0 coefficient)', type: 'number', min: 0, max: 1e6, default: fmt(AI.jumprelu.sparsityCoefficient) },
       ...optim.map((f) => (f.name === 'steps' ? { ...f, default: fmt(RUN.form.finetuneSteps) } : f)),
-      { name: 'out', label: 'Output folder', type: 'path', required: true, default: '' },
+      { name: 'out', label: 'Output folder', type: 'path', default: '', help: "empty: the job's run folder" },
     ],
   },
   sweepThreshold: {
@@ -70,7 +70,7 @@ export const FORMS: Record<FormKind, { title: string; fields: FieldSpec[] }> = {
     fields: [
       { name: 'sae', label: 'JumpReLU SAE', type: 'path', required: true, default: '' },
       { name: 'model', label: 'Model', type: 'path', required: true, default: '' },
-      { name: 'corpus', label: 'Corpus', type: 'path', required: true, default: '' },
+      { name: 'corpus', label: 'Corpus', type: 'path', default: '', help: "empty: the daemon's bundled sample" },
       { name: 'scales', label: 'θ scales', type: 'list', min: 0, max: 1e3, gt: true, default: '0.5, 0.75, 1, 1.5, 2, 3', help: 'comma-separated, each > 0' },
       { name: 'tokens', label: 'Eval tokens', type: 'int', min: 1, max: 1e9, default: '20000' },
     ],
@@ -80,7 +80,7 @@ export const FORMS: Record<FormKind, { title: string; fields: FieldSpec[] }> = {
     fields: [
       { name: 'sae', label: 'SAE', type: 'path', required: true, default: '', help: 'the store is written to <sae>/features' },
       { name: 'model', label: 'Model', type: 'path', required: true, default: '' },
-      { name: 'corpus', label: 'Corpus', type: 'path', required: true, default: '', help: 'folder, workspace or text/JSON file' },
+      { name: 'corpus', label: 'Corpus', type: 'path', default: '', help: "folder or text/JSON file; empty: the daemon's bundled sample" },
       { name: 'tokens', label: 'Tokens', type: 'int', min: 1, max: 1e10, default: '100000' },
     ],
   },

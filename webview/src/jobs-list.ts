@@ -1,5 +1,7 @@
-// Jobs list: state and progress of every job, with cancel, resume and open-results actions.
+// Jobs list: state and progress of every job, its outcome (metrics, or the whole error) once it
+// ends, with cancel, resume (only where resuming can continue it) and open-results actions.
 import type { JobInfo } from '../../protocol';
+import { canResume, jobNotice } from '../../protocol/job-outcome';
 import { el, postToExtension, type DaemonClient } from './ws-client';
 
 export class JobsList {
@@ -47,11 +49,16 @@ export class JobsList {
           actions.append(b);
         };
         if (j.state === 'running' || j.state === 'queued') act('Cancel', () => this.client.request({ op: 'cancelJob', jobId: j.id }));
-        if (j.state === 'interrupted' || j.state === 'cancelled' || j.state === 'failed') act('Resume', () => this.client.request({ op: 'resumeJob', jobId: j.id }));
+        // The page cannot see the run folder; a failed job's checkpoint is for the palette's Show Jobs to find.
+        if (canResume(j, false)) act('Resume', () => this.client.request({ op: 'resumeJob', jobId: j.id }));
         if (j.state === 'done' || j.dir) act('Open', () => postToExtension({ type: 'open', path: j.dir }));
         const p = j.progress ? `${j.progress.step} / ${j.progress.total}` : '';
         const rows: HTMLElement[] = [];
         if (j.error) rows.push(el('tr', { class: 'job-error', 'data-error-of': j.id }, el('td', { colspan: '5' }, j.error)));
+        else if (j.state === 'done') {
+          const o = jobNotice(j, false);
+          if (o) rows.push(el('tr', { class: 'job-result', 'data-result-of': j.id }, el('td', { colspan: '5' }, o.message.replace(/^JumpLens: /, ''))));
+        }
         rows.unshift(el(
           'tr',
           { 'data-job': j.id, 'data-state': j.state },

@@ -1,11 +1,16 @@
 // How a webview reaches the daemon: the token-authenticated ws API, at the endpoint the extension
-// hands over ({type:'endpoint'} after the page's 'ready'), or `#ws=...&token=...` in standalone
-// test mode. Requests speak the ws API's {id, op} -> {id, ok, result|error} envelope. The
-// extension itself only carries UI messages (focus a feature, load an SAE, open a file).
-import type { ExtensionRelayMessage, ExtensionToWebview, FeatureRequest, WebviewRelayMessage, WebviewToExtension, WsPush, WsReply, WsRequest } from '../../protocol';
+// hands over ({type:'endpoint'} after the page's 'ready', and again after a daemon restart), or
+// `#ws=...&token=...` in standalone test mode. Requests speak the ws API's {id, op} ->
+// {id, ok, result|error} envelope. When the socket closes the client reconnects with backoff: it
+// asks the extension for the endpoint again (a restarted daemon has a new port and token) and
+// retries the last one. The extension itself only carries UI messages (focus a feature, load an
+// SAE, open a file), each validated on its side (protocol/webview-schemas.ts).
+import type { FeatureRequest, WsPush, WsReply, WsRequest } from '../../protocol';
+import type { ExtensionMessage, WebviewMessage } from '../../protocol/webview';
+import { Backoff } from './backoff';
 
-type Outgoing = WebviewToExtension | Extract<WebviewRelayMessage, { type: 'loadSae' }>;
-type Incoming = ExtensionToWebview | Extract<ExtensionRelayMessage, { type: 'currentSae' }>;
+type Outgoing = WebviewMessage;
+type Incoming = ExtensionMessage;
 type DaemonRequest = WsRequest | FeatureRequest;
 
 interface VsCodeApi {
@@ -35,8 +40,13 @@ export class DaemonClient {
   private pushListeners: ((p: WsPush) => void)[] = [];
   private messageListeners: ((m: Incoming) => void)[] = [];
   private openListeners: (() => void)[] = [];
+  private closeListeners: (() => void)[] = [];
   /** Set while a socket is connecting: requests wait for it rather than failing. */
   private connecting: Promise<void> | undefined;
+  /** The endpoint last connected to (retried after a close). */
+  private endpoint: { url: string; token: string } | undefined;
+  private readonly backoff = new Backoff();
+  private retryTimer: number | undefined;
 
   constructor() {
     window.addEventListener('message', (e: MessageEvent) => this.onHostMessage(e.data as Incoming));
@@ -57,7 +67,15 @@ export class DaemonClient {
     this.openListeners.push(cb);
   }
 
+  /** Called when an open connection is lost (the client is reconnecting then). */
+  onClose(cb: () => void): void {
+    this.closeListeners.push(cb);
+  }
+
   connect(url: string, token: string): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.endpoint = { url, token };
     this.ws?.close();
     const u = new URL(url);
     u.searchParams.set('token', token);
@@ -65,19 +83,25 @@ export class DaemonClient {
     let settle = () => {};
     this.connecting = new Promise<void>((r) => (settle = r));
     ws.onopen = () => {
+      this.backoff.reset();
       document.body.dataset.daemon = 'ws';
+      delete document.body.dataset.reconnectMs;
       this.connecting = undefined;
       settle();
       for (const l of this.openListeners) l();
     };
+    let opened = false;
+    ws.addEventListener('open', () => (opened = true));
     ws.onclose = () => {
       if (this.ws === ws) {
+        if (opened) for (const l of this.closeListeners) l();
         document.body.dataset.daemon = 'closed';
         this.connecting = undefined;
         settle();
         // Their replies will never come; the page reloads its data when a socket opens again.
         for (const p of this.pending.values()) p.reject(new Error('the daemon connection closed'));
         this.pending.clear();
+        this.scheduleReconnect();
       }
     };
     ws.onmessage = (e) => this.onReply(JSON.parse(String(e.data)) as WsReply | WsPush);
@@ -97,9 +121,26 @@ export class DaemonClient {
     });
   }
 
+  /** After a close: wait, then ask the extension for the (maybe new) endpoint and retry the last one. */
+  private scheduleReconnect(): void {
+    if (this.retryTimer !== undefined) return;
+    const ms = this.backoff.next();
+    document.body.dataset.reconnectMs = String(ms);
+    this.retryTimer = window.setTimeout(() => {
+      this.retryTimer = undefined;
+      postToExtension({ type: 'ready' });
+      if (this.endpoint) this.connect(this.endpoint.url, this.endpoint.token);
+    }, ms);
+  }
+
   private onHostMessage(m: Incoming): void {
     if (!m || typeof m !== 'object') return;
-    if (m.type === 'endpoint') this.connect(m.url, m.token);
+    if (m.type === 'endpoint') {
+      // The same endpoint while its socket is open or opening: nothing to do (a 'ready' re-asked it).
+      const same = this.endpoint?.url === m.url && this.endpoint.token === m.token;
+      const live = this.ws?.readyState === WebSocket.OPEN || this.ws?.readyState === WebSocket.CONNECTING;
+      if (!(same && live)) this.connect(m.url, m.token);
+    }
     for (const l of this.messageListeners) l(m);
   }
 

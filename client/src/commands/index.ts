@@ -3,6 +3,7 @@
 // it to package.json's contributes.commands).
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { errorText } from '../error-text';
 import { analyzeDocument, focusFeature, toggleDecorations } from './analysis';
 import type { Cmd } from './cmd';
 import { restartDaemon, showStatus } from './daemon';
@@ -36,7 +37,7 @@ function guarded(ctx: Ctx, id: string, f: (...args: unknown[]) => unknown): (...
     try {
       return await f(...args);
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorText(e);
       ctx.output.appendLine(`${id} failed: ${msg}`);
       void vscode.window.showErrorMessage(`JumpLens: ${msg}`);
     }

@@ -1,7 +1,7 @@
 // The feature browser as a webview view in the JumpLens activity-bar container.
 import * as vscode from 'vscode';
 import type { TokenFeatures } from '../../../protocol';
-import { bridge, postToWebview, setWebviewHtml, type WebviewHooks } from './webview-bridge';
+import { bridge, postToWebview, sendEndpoint, setWebviewHtml, type WebviewHooks } from './webview-bridge';
 
 export class FeatureBrowserViewProvider implements vscode.WebviewViewProvider {
   static readonly viewType = 'jumplens.featureBrowser';
@@ -25,5 +25,10 @@ export class FeatureBrowserViewProvider implements vscode.WebviewViewProvider {
   /** The hovered token's features: the browser marks them and the open card marks its value. */
   hoveredToken(token: TokenFeatures): void {
     if (this.view) postToWebview(this.view.webview, { type: 'hoveredToken', token });
+  }
+
+  /** The daemon restarted: the browser reconnects to its new endpoint. */
+  async daemonRestarted(): Promise<void> {
+    if (this.view) await sendEndpoint(this.view.webview, this.hooks);
   }
 }

@@ -1,13 +1,14 @@
 // What both JumpLens webviews need from the extension side: hand the page the daemon's ws endpoint
-// when it says it is ready, and act on its UI messages. Every daemon request goes over the ws API.
+// when it says it is ready (and again whenever the daemon restarts), and act on its UI messages.
+// Every daemon request goes over the ws API. A page is untrusted input: each message it posts is
+// validated (protocol/webview-schemas.ts) before anything happens, and `open` reaches only the
+// workspace and the runs folder.
 import * as vscode from 'vscode';
-import type { ExtensionRelayMessage, ExtensionToWebview, WebviewRelayMessage, WebviewToExtension } from '../../../protocol';
+import { parseWebviewMessage, type ExtensionMessage, type FormPrefill, type WebviewMessage } from '../../../protocol/webview';
+import { isInside } from './open-policy';
 import { webviewHtml } from './webview-html';
 
-/** Page -> extension messages the bridge acts on. */
-export type FromWebview = WebviewToExtension | Extract<WebviewRelayMessage, { type: 'loadSae' }>;
-/** Extension -> page messages. */
-export type ToWebview = ExtensionToWebview | Extract<ExtensionRelayMessage, { type: 'currentSae' }>;
+export type ToWebview = ExtensionMessage;
 
 export interface DaemonEndpoint {
   url: string;
@@ -21,6 +22,11 @@ export interface WebviewHooks {
   focusFeature: (feature: number) => void;
   /** A frontier point was picked: load that SAE in the daemon. */
   loadSae: (path: string) => void;
+  /** The folders an `open` message may reach (workspace folders, runs folder). */
+  openRoots: () => string[];
+  /** The dashboard form's defaults (current model, SAE and its hook, jobs corpus). */
+  prefill: () => Promise<FormPrefill>;
+  log: (line: string) => void;
 }
 
 export function setWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: 'dashboard' | 'features', title: string): void {
@@ -38,23 +44,40 @@ export function postToWebview(webview: vscode.Webview, m: ToWebview): void {
   void webview.postMessage(m);
 }
 
-export function bridge(webview: vscode.Webview, hooks: WebviewHooks): vscode.Disposable {
-  return webview.onDidReceiveMessage(async (m: FromWebview) => {
-    switch (m.type) {
-      case 'ready': {
-        const ep = await hooks.getEndpoint();
-        if (ep) postToWebview(webview, { type: 'endpoint', url: ep.url, token: ep.token });
+/** Tells a page where the daemon is now (after its 'ready', and after each daemon restart). */
+export async function sendEndpoint(webview: vscode.Webview, hooks: WebviewHooks): Promise<void> {
+  const ep = await hooks.getEndpoint();
+  if (ep) postToWebview(webview, { type: 'endpoint', url: ep.url, token: ep.token });
+}
+
+/** Acts on one validated page message; `onReady` adds what a particular page needs on 'ready'. */
+export async function handleWebviewMessage(webview: vscode.Webview, hooks: WebviewHooks, m: WebviewMessage, onReady?: () => void): Promise<void> {
+  switch (m.type) {
+    case 'ready':
+      await sendEndpoint(webview, hooks);
+      onReady?.();
+      break;
+    case 'focusFeature':
+      hooks.focusFeature(m.feature);
+      break;
+    case 'loadSae':
+      hooks.loadSae(m.path);
+      break;
+    case 'open':
+      if (!isInside(m.path, hooks.openRoots())) {
+        hooks.log(`webview asked to open ${m.path}, outside the workspace and runs folder; refused`);
+        void vscode.window.showWarningMessage(`JumpLens: not opening ${m.path}: only files in the workspace or its runs folder can be opened from a webview.`);
         break;
       }
-      case 'focusFeature':
-        hooks.focusFeature(m.feature);
-        break;
-      case 'loadSae':
-        hooks.loadSae(m.path);
-        break;
-      case 'open':
-        void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(m.path));
-        break;
-    }
+      void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(m.path));
+      break;
+  }
+}
+
+export function bridge(webview: vscode.Webview, hooks: WebviewHooks, onReady?: () => void): vscode.Disposable {
+  return webview.onDidReceiveMessage(async (raw: unknown) => {
+    const r = parseWebviewMessage(raw);
+    if (!r.ok) return hooks.log(r.error);
+    await handleWebviewMessage(webview, hooks, r.msg, onReady);
   });
 }
