@@ -5,15 +5,7 @@ import * as path from 'node:path';
 import { loadModel } from '../server/src/engine/lm/load-model';
 import { tf } from '../server/src/engine/tf';
 import type { BenchRow } from './index';
-
-const SHARED = process.env.JUMPLENS_SHARED ?? path.resolve(__dirname, '..', '..', 'shared');
-
-function timeIt(fn: () => void, reps: number): number {
-  fn(); // warm-up: kernels and wasm memory
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) fn();
-  return (performance.now() - t0) / reps;
-}
+import { SHARED, timeIt } from './timing';
 
 export async function run(): Promise<BenchRow[]> {
   const m = await loadModel(path.join(SHARED, 'models', 'stories260K.bin'));

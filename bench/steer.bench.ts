@@ -9,15 +9,7 @@ import { nextTokenEffect } from '../server/src/engine/steer/logit-effects';
 import { saeHookFor, steerStart, steeringFn } from '../server/src/engine/steer/splice';
 import { asSteerable } from '../server/src/engine/steer/steerable';
 import type { BenchRow } from './index';
-
-const SHARED = process.env.JUMPLENS_SHARED ?? path.resolve(__dirname, '..', '..', 'shared');
-
-function timeIt(fn: () => void, reps: number): number {
-  fn(); // warm-up: kernels and wasm memory
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) fn();
-  return (performance.now() - t0) / reps;
-}
+import { SHARED, timeIt } from './timing';
 
 export async function run(): Promise<BenchRow[]> {
   const m = asSteerable(await loadModel(path.join(SHARED, 'models', 'stories260K.bin')));

@@ -11,21 +11,10 @@ import { linearWeight } from './llama';
 import { embedLookup, geluTanh, linear, rmsNorm, softCap } from './ops';
 import { applyRope, ropeInvFreq, ropeTables } from './rope';
 import { TransformerModel, withCache, type AttnContext } from './transformer';
-import type { LmConfig, Tokenizer } from './types';
+import type { DecoderDims, LmConfig, Tokenizer } from './types';
 import { expectShape } from './weights';
 
-export interface Gemma2Spec {
-  name: string;
-  dModel: number;
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  hidden: number;
-  vocabSize: number;
-  maxSeqLen: number;
-  normEps: number;
-  ropeTheta: number;
+export interface Gemma2Spec extends DecoderDims {
   queryPreAttnScalar: number;
   attnSoftcap: number | undefined;
   finalSoftcap: number | undefined;

@@ -5,22 +5,11 @@ import { attention, splitHeads } from './attention';
 import { embedLookup, linear, rmsNorm, silu } from './ops';
 import { applyRope, ropeInvFreq, ropeTables, type RopeScaling, type RopeStyle } from './rope';
 import { TransformerModel, withCache, type AttnContext } from './transformer';
-import type { LmConfig, Tokenizer } from './types';
+import type { DecoderDims, LmConfig, Tokenizer } from './types';
 import { expectShape, type RawTensor } from './weights';
 
-export interface LlamaSpec {
+export interface LlamaSpec extends DecoderDims {
   architecture: 'llama2c' | 'llama';
-  name: string;
-  dModel: number;
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  hidden: number;
-  vocabSize: number;
-  maxSeqLen: number;
-  normEps: number;
-  ropeTheta: number;
   ropeStyle: RopeStyle;
   ropeScaling?: RopeScaling | null;
 }

@@ -74,3 +74,18 @@ export interface LanguageModel {
   runToHookCached(ids: number[], hook: string, cache: KvCache | undefined): { act: Tensor3D; cache: KvCache };
   dispose(): void;
 }
+
+/** The sizes every decoder-only checkpoint declares (llama, llama2.c, Gemma 2). */
+export interface DecoderDims {
+  name: string;
+  dModel: number;
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  hidden: number;
+  vocabSize: number;
+  maxSeqLen: number;
+  normEps: number;
+  ropeTheta: number;
+}

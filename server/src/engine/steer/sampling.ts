@@ -1,18 +1,10 @@
 // Next-token choice from a logit row: greedy argmax, or temperature + nucleus (top-p) sampling with
 // a seeded PRNG, so a seed reproduces a continuation exactly.
+import { mulberry32 } from '../train/prng';
 import type { DecodingOptions } from './types';
 
-/** mulberry32: a small 32-bit PRNG with good statistics for this use; returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Floats in [0, 1) from a 32-bit seed (mulberry32, the PRNG the trainer's shuffles use). */
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 export function checkDecoding(o: DecodingOptions): void {
   if (!Number.isInteger(o.steps) || o.steps < 0) throw new Error(`steps ${o.steps}: expected a non-negative integer`);
