@@ -15,9 +15,18 @@ export interface ResolvedTrainConfig {
   /** λ: L0 coefficient (jumprelu) or L1 coefficient (standard, gated). */
   sparsityCoefficient: number;
   k: number;
-  /** JumpReLU kernel bandwidth ε and initial threshold θ₀ (training units, E||x||² = 1). */
+  /**
+   * JumpReLU kernel bandwidth ε and initial threshold θ₀ (training units, E||x||² = 1). NaN for
+   * jumprelu when the config leaves them out: the trainer then chooses them from the first batch
+   * (jumprelu-init.ts) from initL0 and bandwidthScale.
+   */
   bandwidth: number;
   initThreshold: number;
+  /** Mean L0 the data-chosen θ₀ gives at step 0. */
+  initL0: number;
+  /** Data-chosen ε = bandwidthScale · std(first batch's pre-activations). */
+  bandwidthScale: number;
+  /** θ as the trained parameter ("raw", clamped ≥ 0, as SAELens #718) or log θ (paper-faithful, [JR] App. J). */
   thresholdParam: 'log' | 'raw';
   /** Cosine warm-up of lr from 0.1·lr to lr over this many steps ([GS]: 1000). */
   lrWarmupSteps: number;
@@ -47,6 +56,11 @@ export interface ResolvedTrainConfig {
   targetL0: number;
 }
 
+/** Default initL0: a few % of d_sae (issue #11, docs/results/jumprelu-defaults.md). */
+export const JUMPRELU_INIT_L0 = (dSae: number): number => Math.max(1, Math.round(dSae / 32));
+/** Default bandwidthScale (docs/results/jumprelu-defaults.md). */
+export const JUMPRELU_BANDWIDTH_SCALE = 0.1;
+
 function num(cfg: TrainConfig, key: string, dflt: number): number {
   const v = cfg[key];
   if (v === undefined || v === null) return dflt;
@@ -68,7 +82,8 @@ export function resolveTrainConfig(cfg: TrainConfig, dIn: number): ResolvedTrain
   const sparsityCoefficient = num(cfg, arch === 'jumprelu' ? 'l0Coefficient' : 'l1Coefficient', num(cfg, 'l0Coefficient', sparsityDefault));
   const k = num(cfg, 'k', 32);
   if ((arch === 'topk' || arch === 'batchtopk') && !(k >= 1 && k <= d_sae)) throw new Error(`train config: field "k" must be in [1, d_sae=${d_sae}], got ${k}`);
-  const thresholdParam = (cfg.thresholdParam ?? 'log') as string;
+  // Raw θ by default: under Adam log θ moves θ by only ~θ·lr per step, so short runs never sparsify (issue #11).
+  const thresholdParam = (cfg.thresholdParam ?? 'raw') as string;
   if (thresholdParam !== 'log' && thresholdParam !== 'raw') throw new Error(`train config: field "thresholdParam" must be "log" or "raw", got ${thresholdParam}`);
   const sparsityPenalty = (cfg.sparsityPenalty ?? 'l0') as string;
   if (sparsityPenalty !== 'l0' && sparsityPenalty !== 'quadratic_l0') throw new Error(`train config: field "sparsityPenalty" must be "l0" or "quadratic_l0", got ${sparsityPenalty}`);
@@ -83,8 +98,11 @@ export function resolveTrainConfig(cfg: TrainConfig, dIn: number): ResolvedTrain
     seed: num(cfg, 'seed', 0),
     sparsityCoefficient,
     k,
-    bandwidth: num(cfg, 'bandwidth', 0.001),
-    initThreshold: num(cfg, 'initThreshold', 0.001),
+    // Non-JumpReLU architectures never read ε/θ₀; keep them finite.
+    bandwidth: num(cfg, 'bandwidth', arch === 'jumprelu' ? NaN : 0.001),
+    initThreshold: num(cfg, 'initThreshold', arch === 'jumprelu' ? NaN : 0.001),
+    initL0: num(cfg, 'initL0', JUMPRELU_INIT_L0(d_sae)),
+    bandwidthScale: num(cfg, 'bandwidthScale', JUMPRELU_BANDWIDTH_SCALE),
     thresholdParam,
     lrWarmupSteps: num(cfg, 'lrWarmupSteps', Math.min(1000, Math.floor(steps / 10))),
     lrDecaySteps: num(cfg, 'lrDecaySteps', 0),

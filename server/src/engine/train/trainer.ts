@@ -10,6 +10,7 @@ import { Adam } from './adam';
 import type { ActivationSource } from './activation-source';
 import { lrAt, resolveTrainConfig, sparsityCoefficientAt, type ResolvedTrainConfig } from './config';
 import { TrainingSae, type HostTensors, type StepMetrics } from './training-sae';
+import { chooseJumpReluInit, type JumpReluInit } from './jumprelu-init';
 import type { TrainConfig, TrainProgressEvent, TrainResult } from './types';
 
 export interface TrainOptions {
@@ -54,18 +55,22 @@ export class Trainer {
   tokens = 0;
   private log: TrainProgressEvent[] = [];
   private last: TrainProgressEvent | undefined;
+  /** How θ₀ and ε were chosen (recorded in cfg.json). */
+  jumpReluInit: JumpReluInit['summary'] | undefined;
 
   constructor(readonly cfg: ResolvedTrainConfig, readonly source: ActivationSource, readonly out: string, readonly opts: TrainOptions = {}) {
     const ckpt = path.join(out, CHECKPOINT_FILE);
     this.adam = new Adam(cfg.adamBeta1, cfg.adamBeta2, cfg.adamEps);
     if (opts.resume && existsSync(ckpt)) {
       const header = readSafetensorsHeader(ckpt);
-      const meta = JSON.parse(header.metadata.jumplens_state ?? 'null') as { step: number; tokens: number; scale: number; adamT: number } | null;
+      const meta = JSON.parse(header.metadata.jumplens_state ?? 'null') as { step: number; tokens: number; scale: number; adamT: number; bandwidth?: number; jumpReluInit?: JumpReluInit['summary'] } | null;
       if (!meta || typeof meta.step !== 'number') throw new Error(`${ckpt}: checkpoint metadata "jumplens_state" missing or invalid`);
       const tensors = readSafetensors(ckpt);
       const params: HostTensors = {};
       for (const [k, v] of tensors) if (!k.startsWith('adam_')) params[k] = { data: v.data, shape: v.shape };
-      this.sae = new TrainingSae(cfg, params);
+      if (Number.isNaN(cfg.bandwidth) && meta.bandwidth) this.cfg = { ...cfg, bandwidth: meta.bandwidth, initThreshold: meta.jumpReluInit?.initThreshold.median ?? NaN };
+      this.jumpReluInit = meta.jumpReluInit;
+      this.sae = new TrainingSae(this.cfg, params);
       this.adam.restore(tensors, meta.adamT);
       this.stepIndex = meta.step;
       this.tokens = meta.tokens;
@@ -78,13 +83,30 @@ export class Trainer {
       // Dataset-wide scalar normalisation E||x/C||² = 1 ([GS] §3.1).
       this.scale = cfg.normalize ? Math.sqrt(source.meanSquaredNorm()) : 1;
       if (!(this.scale > 0)) throw new Error(`activations: mean squared norm is ${this.scale ** 2}; cannot normalise`);
-      if (opts.initParams) this.sae = new TrainingSae(cfg, withState(cfg, opts.initParams));
-      else {
-        // TopK-family: b_dec starts at the data mean ([TopK] uses the geometric median; the mean is our simplification).
-        const bDec = cfg.architecture === 'topk' || cfg.architecture === 'batchtopk' ? source.mean(65536).map((v) => v / this.scale) : undefined;
-        this.sae = TrainingSae.init(cfg, bDec);
-      }
+      // TopK-family: b_dec starts at the data mean ([TopK] uses the geometric median; the mean is our simplification).
+      const bDec = cfg.architecture === 'topk' || cfg.architecture === 'batchtopk' ? source.mean(65536).map((v) => v / this.scale) : undefined;
+      const build = (c: ResolvedTrainConfig) => (opts.initParams ? new TrainingSae(c, withState(c, opts.initParams)) : TrainingSae.init(c, bDec));
+      const fromData = cfg.architecture === 'jumprelu' && (Number.isNaN(cfg.bandwidth) || Number.isNaN(cfg.initThreshold));
+      if (fromData) [this.sae, this.cfg] = this.initJumpReluFromData(build({ ...cfg, bandwidth: 1, initThreshold: 1 }));
+      else this.sae = build(cfg);
     }
+  }
+
+  /** θ₀ and ε from the first batch's pre-activations under `probe` (jumprelu-init.ts); returns the SAE to train and its config. */
+  private initJumpReluFromData(probe: TrainingSae): [TrainingSae, ResolvedTrainConfig] {
+    const c = this.cfg;
+    const x0 = this.batchTensor(0);
+    // pi: [batch, d_sae], the pre-activation π = (x − b_dec)·W_enc + b_enc of the first batch.
+    const pi = tf.tidy(() => tf.add(tf.matMul(tf.sub(x0, probe.v('b_dec')), probe.v('W_enc')), probe.v('b_enc')).dataSync() as Float32Array);
+    x0.dispose();
+    const given = (v: number) => (Number.isNaN(v) ? undefined : v);
+    const init = chooseJumpReluInit(pi, c.batchSize, { d_sae: c.d_sae, initL0: c.initL0, bandwidthScale: c.bandwidthScale, initThreshold: given(c.initThreshold), bandwidth: given(c.bandwidth) });
+    const host = probe.snapshot();
+    probe.dispose();
+    if (!this.opts.initParams) host.threshold = { data: c.thresholdParam === 'log' ? init.initThreshold.map(Math.log) : init.initThreshold, shape: [c.d_sae] };
+    const cfg = { ...c, bandwidth: init.bandwidth, initThreshold: init.summary.initThreshold.median };
+    this.jumpReluInit = init.summary;
+    return [new TrainingSae(cfg, host), cfg];
   }
 
   dispose(): void {
@@ -160,7 +182,7 @@ export class Trainer {
 
   /** Writes params, Adam moments and step atomically to out/checkpoints/ckpt.safetensors. */
   checkpoint(): void {
-    const state = { step: this.stepIndex, tokens: this.tokens, scale: this.scale, adamT: this.adam.t };
+    const state = { step: this.stepIndex, tokens: this.tokens, scale: this.scale, adamT: this.adam.t, bandwidth: this.cfg.bandwidth, jumpReluInit: this.jumpReluInit };
     writeSafetensors(path.join(this.out, CHECKPOINT_FILE), { ...this.sae.snapshot(), ...this.adam.snapshot() }, { metadata: { jumplens_state: JSON.stringify(state) } });
     this.writeLog();
   }
@@ -242,6 +264,8 @@ export function exportedConfig(t: Trainer, architecture: SaeConfig['architecture
         tokens: t.tokens,
         normalization_scale: t.scale,
         config: { ...c },
+        // θ₀ (summary over latents) and ε as used, and whether each came from the data or the config.
+        jumprelu_init: t.jumpReluInit,
         corpus: raw.corpus,
         activations: raw.activations,
       },
