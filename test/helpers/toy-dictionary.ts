@@ -61,3 +61,32 @@ export function recoveredFraction(toy: ToyDictionary, wDec: Float32Array, dSae: 
   }
   return found / nFeatures;
 }
+
+/**
+ * L0 (mean active latents per row) and FVU (Σ||x − x̂||² / Σ||x − mean x||²) of an exported
+ * SAELens JumpReLU SAE (apply_b_dec_to_input false) on the first `rows` rows of acts: [n, d_in].
+ */
+export function jumpReluMetrics(w: Map<string, { data: Float32Array | ArrayLike<number>; shape: number[] }>, acts: Float32Array, dIn: number, rows: number): { l0: number; fvu: number } {
+  const We = w.get('W_enc')!.data, Wd = w.get('W_dec')!.data, be = w.get('b_enc')!.data, bd = w.get('b_dec')!.data, th = w.get('threshold')!.data;
+  const dSae = w.get('W_enc')!.shape[1];
+  const mean = new Float64Array(dIn);
+  for (let n = 0; n < rows; n++) for (let j = 0; j < dIn; j++) mean[j] += acts[n * dIn + j] / rows;
+  const f = new Float32Array(dSae);
+  let active = 0, sse = 0, sst = 0;
+  for (let n = 0; n < rows; n++) {
+    for (let s = 0; s < dSae; s++) {
+      let p = be[s];
+      for (let j = 0; j < dIn; j++) p += acts[n * dIn + j] * We[j * dSae + s];
+      f[s] = p > th[s] ? p : 0;
+      if (f[s] !== 0) active++;
+    }
+    for (let j = 0; j < dIn; j++) {
+      let xh = bd[j];
+      for (let s = 0; s < dSae; s++) if (f[s] !== 0) xh += f[s] * Wd[s * dIn + j];
+      const x = acts[n * dIn + j];
+      sse += (x - xh) ** 2;
+      sst += (x - mean[j]) ** 2;
+    }
+  }
+  return { l0: active / rows, fvu: sse / sst };
+}
