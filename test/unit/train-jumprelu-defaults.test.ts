@@ -43,22 +43,27 @@ function trainToy(lambda: number): Promise<ToyRun> {
   return runs.get(lambda)!;
 }
 
-test('jumprelu defaults recover the toy dictionary from steps, batch size, lr and λ alone', { timeout: 600_000 }, async () => {
+test('jumprelu defaults recover the toy dictionary from steps, batch size, lr and λ alone', { timeout: 600_000 }, async (t) => {
   const r = await trainToy(0.01);
+  t.diagnostic(`λ 0.01: L0 ${r.l0.toFixed(2)}, FVU ${r.fvu.toFixed(4)}, recovered ${r.recovered.toFixed(3)}`);
   assert.ok(r.l0 >= 2 && r.l0 <= 5, `L0 ${r.l0} (true 3)`);
   assert.ok(r.fvu < 0.1, `FVU ${r.fvu}`);
   assert.ok(r.recovered >= 0.9, `recovered ${r.recovered} of the 128 directions at cosine > 0.9`);
   // The defaults in force are stated in cfg.json: raw θ, and θ₀/ε chosen from the data.
-  const t = r.cfg.metadata.jumplens_training;
-  assert.equal(t.config.thresholdParam, 'raw');
-  assert.ok((t.config.bandwidth as number) > 0 && (t.config.initThreshold as number) > 0);
-  assert.equal((t.jumprelu_init.initThreshold as { source: string }).source, 'data');
-  assert.equal(t.jumprelu_init.bandwidthSource, 'data');
+  const m = r.cfg.metadata.jumplens_training;
+  assert.equal(m.config.thresholdParam, 'raw');
+  assert.ok((m.config.bandwidth as number) > 0 && (m.config.initThreshold as number) > 0);
+  assert.equal((m.jumprelu_init.initThreshold as { source: string }).source, 'data');
+  assert.equal(m.jumprelu_init.bandwidthSource, 'data');
 });
 
-test('jumprelu defaults: L0 strictly decreases over λ ∈ {0.001, 0.01, 0.1} on the toy', { timeout: 900_000 }, async () => {
+test('jumprelu defaults: L0 strictly decreases over λ ∈ {0.001, 0.01, 0.1} on the toy', { timeout: 900_000 }, async (t) => {
   const l0s: number[] = [];
-  for (const lambda of [0.001, 0.01, 0.1]) l0s.push((await trainToy(lambda)).l0);
+  for (const lambda of [0.001, 0.01, 0.1]) {
+    const r = await trainToy(lambda);
+    t.diagnostic(`λ ${lambda}: L0 ${r.l0.toFixed(2)}, FVU ${r.fvu.toFixed(4)}, recovered ${r.recovered.toFixed(3)}`);
+    l0s.push(r.l0);
+  }
   assert.ok(l0s[0] > l0s[1] && l0s[1] > l0s[2], `L0 over λ: ${l0s.join(', ')}`);
 });
 

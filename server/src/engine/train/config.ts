@@ -59,7 +59,7 @@ export interface ResolvedTrainConfig {
 /** Default initL0: a few % of d_sae (issue #11, docs/results/jumprelu-defaults.md). */
 export const JUMPRELU_INIT_L0 = (dSae: number): number => Math.max(1, Math.round(dSae / 32));
 /** Default bandwidthScale (docs/results/jumprelu-defaults.md). */
-export const JUMPRELU_BANDWIDTH_SCALE = 0.1;
+export const JUMPRELU_BANDWIDTH_SCALE = 0.5;
 
 function num(cfg: TrainConfig, key: string, dflt: number): number {
   const v = cfg[key];
