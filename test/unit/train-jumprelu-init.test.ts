@@ -29,13 +29,24 @@ test('θ₀ per latent gives the target initial L0, and ε is bandwidthScale × 
   const r = chooseJumpReluInit(pi, B, { d_sae: d, initL0: 2, bandwidthScale: 0.5 });
   let active = 0;
   const perLatent = new Array(d).fill(0);
-  for (let n = 0; n < B; n++) for (let i = 0; i < d; i++) if (pi[n * d + i] > r.initThreshold[i]) (active++, perLatent[i]++);
+  for (let n = 0; n < B; n++) {
+    for (let i = 0; i < d; i++) {
+      if (pi[n * d + i] > r.initThreshold[i]) {
+        active++;
+        perLatent[i]++;
+      }
+    }
+  }
   assert.ok(Math.abs(active / B - 2) < 0.02, `initial L0 ${active / B}`);
   // Every latent fires on the same share (no latent starts dead), whatever its scale.
   for (const c of perLatent) assert.ok(Math.abs(c / B - 0.1) < 0.01, `share ${c / B}`);
   assert.ok(r.initThreshold[d - 1] > 5 * r.initThreshold[0], 'θ₀ follows each latent’s own scale');
-  let sq = 0, s = 0;
-  for (const v of pi) (s += v, sq += v * v);
+  let sq = 0;
+  let s = 0;
+  for (const v of pi) {
+    s += v;
+    sq += v * v;
+  }
   const std = Math.sqrt(sq / pi.length - (s / pi.length) ** 2);
   assert.ok(Math.abs(r.bandwidth - 0.5 * std) < 1e-6);
   assert.equal(r.summary.initThreshold.source, 'data');
