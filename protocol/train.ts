@@ -34,7 +34,7 @@ export const ARCHITECTURE_INFO: Readonly<Record<SaeArchitecture, ArchitectureInf
     label: 'JumpReLU',
     sparsityField: 'l0Coefficient',
     sparsityCoefficient: 6e-4,
-    hyperparameters: ['l0Coefficient', 'sparsityPenalty', 'targetL0', 'initThreshold', 'bandwidth', 'thresholdParam', 'preActLossCoefficient'],
+    hyperparameters: ['l0Coefficient', 'sparsityPenalty', 'targetL0', 'initThreshold', 'bandwidth', 'initL0', 'bandwidthScale', 'thresholdParam', 'preActLossCoefficient'],
   },
   standard: { label: 'ReLU (standard)', sparsityField: 'l1Coefficient', sparsityCoefficient: 0.1, hyperparameters: ['l1Coefficient'] },
   gated: { label: 'Gated', sparsityField: 'l1Coefficient', sparsityCoefficient: 0.1, hyperparameters: ['l1Coefficient'] },
@@ -58,10 +58,19 @@ export const TRAIN_DEFAULTS = {
   batchSize: 4096,
   seed: 0,
   k: 32,
-  /** JumpReLU kernel bandwidth ε and initial threshold θ₀ (training units, E||x||² = 1). */
+  /**
+   * JumpReLU kernel bandwidth ε and initial threshold θ₀ (training units, E||x||² = 1): left out,
+   * JumpReLU chooses both from the first batch (server/src/engine/train/jumprelu-init.ts; issue #11,
+   * docs/results/jumprelu-defaults.md) — θ₀ per latent so that the step-0 L0 is d_sae / initL0Divisor,
+   * ε = bandwidthScale · std of the pre-activations. These values are the paper's fixed ones, kept for
+   * architectures that never read them.
+   */
   bandwidth: 0.001,
   initThreshold: 0.001,
-  thresholdParam: 'log',
+  initL0Divisor: 32,
+  bandwidthScale: 0.5,
+  /** θ as the variable ("raw", clamped ≥ 0, as SAELens #718); "log" is the paper-faithful log θ ([JR] App. J), which under Adam moves θ by only ~θ·lr a step. */
+  thresholdParam: 'raw',
   sparsityPenalty: 'l0',
   targetL0: 0,
   lrDecaySteps: 0,
@@ -151,6 +160,10 @@ export const TrainConfigSchema = z.object({
   thresholdsOnly: z.boolean().optional(),
   bandwidth: finite.optional(),
   initThreshold: finite.optional(),
+  /** JumpReLU, θ₀ from the data: the mean L0 the initial thresholds give on the first batch. */
+  initL0: finite.optional(),
+  /** JumpReLU, ε from the data: ε = bandwidthScale · std(first batch's pre-activations). */
+  bandwidthScale: finite.optional(),
   thresholdParam: z.enum(['log', 'raw']).optional(),
   /** JumpReLU sparsity term: λ·L0 ([JR] Eq. 9) or λ·(2/L0*)·(L0 − L0*)² ([GS2]). */
   sparsityPenalty: z.enum(['l0', 'quadratic_l0']).optional(),

@@ -33,9 +33,16 @@ export function jumpReluOfRelu(r: Tensor2D, theta: Tensor1D): Tensor2D {
 
 /** The config fields JumpReLU training reads (resolved by train/config.ts). */
 export interface JumpReluTrainFields {
-  /** Kernel bandwidth ε and initial threshold θ₀ (training units, E||x||² = 1). */
+  /**
+   * Kernel bandwidth ε and initial threshold θ₀ (training units, E||x||² = 1). NaN when the config
+   * leaves them out: the trainer then chooses them from the first batch (train/jumprelu-init.ts).
+   */
   bandwidth: number;
   initThreshold: number;
+  /** Mean L0 the data-chosen θ₀ gives at step 0. */
+  initL0: number;
+  /** Data-chosen ε = bandwidthScale · std(first batch's pre-activations). */
+  bandwidthScale: number;
   /** The variable holds log θ ("log") or θ ("raw"). */
   thresholdParam: 'log' | 'raw';
   /** λ·L0 ([JR] Eq. 9) or λ·(2/L0*)·(L0 − L0*)² ([GS2]). */

@@ -65,8 +65,11 @@ export function resolveTrainConfig(raw: TrainConfig, dIn: number): ResolvedTrain
     seed: cfg.seed,
     sparsityCoefficient: own ?? cfg.l0Coefficient ?? info.sparsityCoefficient,
     k: cfg.k ?? d.k,
-    bandwidth: cfg.bandwidth ?? d.bandwidth,
-    initThreshold: cfg.initThreshold ?? d.initThreshold,
+    // NaN: JumpReLU chooses them from the first batch (jumprelu-init.ts).
+    bandwidth: cfg.bandwidth ?? (info.hyperparameters.includes('bandwidth') ? Number.NaN : d.bandwidth),
+    initThreshold: cfg.initThreshold ?? (info.hyperparameters.includes('initThreshold') ? Number.NaN : d.initThreshold),
+    initL0: cfg.initL0 ?? Math.max(1, Math.round(d_sae / d.initL0Divisor)),
+    bandwidthScale: cfg.bandwidthScale ?? d.bandwidthScale,
     thresholdParam: cfg.thresholdParam ?? d.thresholdParam,
     lrWarmupSteps: cfg.lrWarmupSteps ?? derived.lrWarmupSteps,
     lrDecaySteps: cfg.lrDecaySteps ?? d.lrDecaySteps,

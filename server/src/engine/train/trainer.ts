@@ -13,6 +13,7 @@ import { Adam } from './adam';
 import { checkFiniteLoss, checkFiniteParams } from './finite-guard';
 import type { ActivationSource } from './activation-source';
 import { lrAt, resolveTrainConfig, sparsityCoefficientAt, type ResolvedTrainConfig } from './config';
+import { chooseJumpReluInit, needsDataInit, type JumpReluInit } from './jumprelu-init';
 import type { TrainConfig, TrainProgressEvent, TrainResult } from './types';
 
 export type { HostTensors, StepMetrics, TrainingSae };
@@ -64,18 +65,23 @@ export class Trainer {
   tokens = 0;
   private log: TrainProgressEvent[] = [];
   private last: TrainProgressEvent | undefined;
+  /** How JumpReLU's θ₀ and ε were chosen (recorded in cfg.json). */
+  jumpReluInit: JumpReluInit['summary'] | undefined;
 
   constructor(readonly cfg: ResolvedTrainConfig, readonly source: ActivationSource, readonly out: string, readonly opts: TrainOptions = {}) {
     const ckpt = path.join(out, CHECKPOINT_FILE);
     this.adam = new Adam(cfg.adamBeta1, cfg.adamBeta2, cfg.adamEps);
     if (opts.resume && existsSync(ckpt)) {
       const header = readSafetensorsHeader(ckpt);
-      const meta = JSON.parse(header.metadata.jumplens_state ?? 'null') as { step: number; tokens: number; scale: number; adamT: number } | null;
+      const meta = JSON.parse(header.metadata.jumplens_state ?? 'null') as { step: number; tokens: number; scale: number; adamT: number; bandwidth?: number; jumpReluInit?: JumpReluInit['summary'] } | null;
       if (!meta || typeof meta.step !== 'number') throw new Error(`${ckpt}: checkpoint metadata "jumplens_state" missing or invalid`);
       const tensors = readSafetensors(ckpt);
       const params: HostTensors = {};
       for (const [k, v] of tensors) if (!k.startsWith('adam_')) params[k] = { data: v.data, shape: v.shape };
-      this.sae = restoreTrainingSae(cfg, params);
+      // A run whose ε was chosen from the data resumes with that ε (the checkpoint keeps it).
+      if (Number.isNaN(cfg.bandwidth) && meta.bandwidth) this.cfg = { ...cfg, bandwidth: meta.bandwidth, initThreshold: meta.jumpReluInit?.initThreshold.median ?? Number.NaN };
+      this.jumpReluInit = meta.jumpReluInit;
+      this.sae = restoreTrainingSae(this.cfg, params);
       this.adam.restore(tensors, meta.adamT);
       this.stepIndex = meta.step;
       this.tokens = meta.tokens;
@@ -88,13 +94,32 @@ export class Trainer {
       // Dataset-wide scalar normalisation E||x/C||² = 1 ([GS] §3.1).
       this.scale = cfg.normalize ? Math.sqrt(source.meanSquaredNorm()) : 1;
       if (!(this.scale > 0)) throw new Error(`activations: mean squared norm is ${this.scale ** 2}; cannot normalise`);
-      if (opts.initParams) this.sae = trainingSaeFromParams(cfg, opts.initParams);
-      else {
-        // TopK-family: b_dec starts at the data mean ([TopK] uses the geometric median; the mean is our simplification).
-        const bDec = architectureOf(cfg.architecture).training.bDecFromMean ? source.mean(65536).map((v) => v / this.scale) : undefined;
-        this.sae = initTrainingSae(cfg, bDec);
-      }
+      // TopK-family: b_dec starts at the data mean ([TopK] uses the geometric median; the mean is our simplification).
+      const bDec = !opts.initParams && architectureOf(cfg.architecture).training.bDecFromMean ? source.mean(65536).map((v) => v / this.scale) : undefined;
+      const build = (c: ResolvedTrainConfig) => (opts.initParams ? trainingSaeFromParams(c, opts.initParams) : initTrainingSae(c, bDec));
+      if (needsDataInit(cfg)) [this.sae, this.cfg] = this.initJumpReluFromData(build({ ...cfg, bandwidth: 1, initThreshold: 1 }));
+      else this.sae = build(cfg);
     }
+  }
+
+  /** θ₀ and ε from the first batch's pre-activations under `probe` (jumprelu-init.ts); returns the SAE to train and its config. */
+  private initJumpReluFromData(probe: TrainingSae): [TrainingSae, ResolvedTrainConfig] {
+    const c = this.cfg;
+    const x0 = this.batchTensor(0);
+    // piT: [batch, d_sae], the pre-activation π = (x − b_dec)·W_enc + b_enc of the first batch.
+    const piT = tf.tidy(() => tf.add(tf.matMul(tf.sub(x0, probe.v('b_dec')), probe.v('W_enc')), probe.v('b_enc')));
+    const pi = piT.dataSync() as Float32Array;
+    piT.dispose();
+    x0.dispose();
+    const given = (v: number) => (Number.isNaN(v) ? undefined : v);
+    const init = chooseJumpReluInit(pi, c.batchSize, { d_sae: c.d_sae, initL0: c.initL0, bandwidthScale: c.bandwidthScale, initThreshold: given(c.initThreshold), bandwidth: given(c.bandwidth) });
+    const host = probe.snapshot();
+    probe.dispose();
+    // Fine-tuning keeps the SAE's own thresholds; only ε comes from the data then.
+    if (!this.opts.initParams) host.threshold = { data: c.thresholdParam === 'log' ? init.initThreshold.map(Math.log) : init.initThreshold, shape: [c.d_sae] };
+    const cfg = { ...c, bandwidth: init.bandwidth, initThreshold: init.summary.initThreshold.median };
+    this.jumpReluInit = init.summary;
+    return [restoreTrainingSae(cfg, host), cfg];
   }
 
   dispose(): void {
@@ -174,7 +199,7 @@ export class Trainer {
   /** Writes params, Adam moments and step atomically to out/checkpoints/ckpt.safetensors. */
   checkpoint(): void {
     checkFiniteParams(this.sae.vars, this.stepIndex, path.join(this.out, CHECKPOINT_FILE));
-    const state = { step: this.stepIndex, tokens: this.tokens, scale: this.scale, adamT: this.adam.t };
+    const state = { step: this.stepIndex, tokens: this.tokens, scale: this.scale, adamT: this.adam.t, bandwidth: this.cfg.bandwidth, jumpReluInit: this.jumpReluInit };
     writeSafetensors(path.join(this.out, CHECKPOINT_FILE), { ...this.sae.snapshot(), ...this.adam.snapshot() }, { metadata: { jumplens_state: JSON.stringify(state) } });
     this.writeLog();
   }
@@ -250,6 +275,8 @@ export function exportedConfig(t: Trainer, architecture: SaeConfig['architecture
         tokens: t.tokens,
         normalization_scale: t.scale,
         config: { ...c },
+        // θ₀ (summary over latents) and ε as used, and whether each came from the data or the config.
+        jumprelu_init: t.jumpReluInit,
         corpus: raw.corpus,
         activations: raw.activations,
       },
