@@ -5,13 +5,15 @@ import { activeFields, defaults, validateForm } from '../../webview/src/job-form
 import { frontierCsv, frontierPoints, frontierSvg } from '../../webview/src/frontier-data';
 import type { JobInfo } from '../../protocol';
 
-test('train defaults follow the paper recipe and become a typed TrainConfig once paths are given', () => {
+test('train defaults become a typed TrainConfig once paths are given; JumpReLU θ₀ and ε are left to the data', () => {
   const v = { ...defaults('train'), model: 'm.bin', corpus: 'c.json', out: 'o' };
   const r = validateForm('train', v);
   assert.ok(r.ok);
   if (!r.ok) return;
   assert.equal(r.spec.kind, 'train');
-  assert.deepEqual([r.spec.train?.lr, r.spec.train?.batchSize, r.spec.train?.initThreshold, r.spec.train?.bandwidth], [7e-5, 4096, 0.001, 0.001]);
+  assert.deepEqual([r.spec.train?.lr, r.spec.train?.batchSize, r.spec.train?.initThreshold, r.spec.train?.bandwidth], [7e-5, 4096, undefined, undefined]);
+  const given = validateForm('train', { ...v, initThreshold: '0.03', bandwidth: '0.05' });
+  assert.ok(given.ok && given.spec.train?.initThreshold === 0.03 && given.spec.train?.bandwidth === 0.05);
   assert.equal(r.spec.train?.k, undefined, 'k is a TopK field, not sent for JumpReLU');
   const topk = validateForm('train', { ...v, architecture: 'topk' });
   assert.ok(topk.ok && topk.spec.train?.k === 32 && topk.spec.train?.l0Coefficient === undefined);
