@@ -1,0 +1,70 @@
+#include "encode_topk.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "blas.h"
+#include "sae_step.h"
+#include "select.h"
+
+const char* encode_topk(const EncodeInput& in, int* indices, float* values, int* l0) {
+  const int n = in.n, D = in.D, S = in.S, K = in.kOut;
+  if (!in.x || !in.W_enc) return "missing x or W_enc";
+  const bool gated = in.arch == GATED;
+  if (gated ? !(in.b_gate && in.b_mag && in.r_mag) : !in.b_enc) return "missing encoder bias";
+  if ((in.arch == JUMPRELU || in.arch == BATCHTOPK) && !in.threshold) return "missing threshold";
+  std::vector<float> xin(static_cast<size_t>(n) * D), z(static_cast<size_t>(n) * S);
+  for (int r = 0; r < n; r++)
+    for (int i = 0; i < D; i++) xin[static_cast<size_t>(r) * D + i] = in.x[static_cast<size_t>(r) * D + i] - (in.b_dec ? in.b_dec[i] : 0.0f);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, S, D, 1.0f, xin.data(), D, in.W_enc, S, 0.0f, z.data(), S);
+  std::vector<float> scale;
+  if (gated) {
+    scale.resize(S);
+    for (int j = 0; j < S; j++) scale[j] = std::exp(in.r_mag[j]);
+  }
+  std::vector<float> tmp(S);
+  std::vector<int> pos;
+  for (int r = 0; r < n; r++) {
+    float* f = z.data() + static_cast<size_t>(r) * S;
+    if (gated) {
+      for (int j = 0; j < S; j++) {
+        const float mag = f[j] * scale[j] + in.b_mag[j];
+        f[j] = f[j] + in.b_gate[j] > 0 && mag > 0 ? mag : 0.0f;
+      }
+    } else {
+      for (int j = 0; j < S; j++) f[j] += in.b_enc[j];
+      if (in.arch == TOPK) {
+        const float kth = kth_largest(f, S, in.kArch, tmp.data());
+        for (int j = 0; j < S; j++) f[j] = f[j] >= kth && f[j] > 0 ? f[j] : 0.0f;
+      } else {
+        for (int j = 0; j < S; j++) {
+          const float rl = f[j] > 0 ? f[j] : 0.0f;
+          f[j] = in.arch == STANDARD || rl > in.threshold[j] ? rl : 0.0f;
+        }
+      }
+    }
+    pos.clear();
+    for (int j = 0; j < S; j++)
+      if (f[j] > 0) pos.push_back(j);
+    l0[r] = static_cast<int>(pos.size());
+    // Strongest first, lower index first on ties (tf.topk's order).
+    auto stronger = [f](int a, int b) { return f[a] > f[b] || (f[a] == f[b] && a < b); };
+    const int take = std::min<int>(K, static_cast<int>(pos.size()));
+    std::partial_sort(pos.begin(), pos.begin() + take, pos.end(), stronger);
+    int* ir = indices + static_cast<size_t>(r) * K;
+    float* vr = values + static_cast<size_t>(r) * K;
+    for (int t = 0; t < take; t++) {
+      ir[t] = pos[t];
+      vr[t] = f[pos[t]];
+    }
+    // Past the L0: the lowest-index zero entries, value 0, as tf.topk picks them.
+    int t = take;
+    for (int j = 0; j < S && t < K; j++)
+      if (!(f[j] > 0)) {
+        ir[t] = j;
+        vr[t++] = 0.0f;
+      }
+  }
+  return nullptr;
+}
