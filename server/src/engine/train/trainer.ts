@@ -11,6 +11,7 @@ import type { ActivationSource } from './activation-source';
 import { lrAt, resolveTrainConfig, sparsityCoefficientAt, type ResolvedTrainConfig } from './config';
 import { TrainingSae, type HostTensors, type StepMetrics } from './training-sae';
 import type { TrainConfig, TrainProgressEvent, TrainResult } from './types';
+import { createNativeTrainStep, type NativeTrainStep } from '../native/native-train-step';
 
 export interface TrainOptions {
   onProgress?: (e: TrainProgressEvent) => void;
@@ -49,6 +50,8 @@ export async function trainSae(raw: TrainConfig, source: ActivationSource, opts:
 export class Trainer {
   readonly sae: TrainingSae;
   readonly adam: Adam;
+  /** The fused native step when the addon runs here (native/), else undefined and tfjs steps. */
+  private readonly native: NativeTrainStep | undefined;
   scale: number;
   stepIndex = 0;
   tokens = 0;
@@ -85,9 +88,11 @@ export class Trainer {
         this.sae = TrainingSae.init(cfg, bDec);
       }
     }
+    this.native = createNativeTrainStep(cfg, this.sae, this.adam);
   }
 
   dispose(): void {
+    this.native?.dispose();
     this.sae.dispose();
     this.adam.dispose();
   }
@@ -103,32 +108,8 @@ export class Trainer {
     const lr = lrAt(c, s);
     const lambda = sparsityCoefficientAt(c, s);
     const holder: { m?: StepMetrics } = {};
-    const vars = this.sae.trainable();
-    const { value, grads } = tf.variableGrads(() => this.sae.loss(x, lambda, holder), vars);
-    value.dispose();
-    // tf names gradients by the Variable's unique name; map back to ours.
-    const named: Record<string, Tensor> = {};
-    for (const [name, v] of this.sae.vars) if (grads[v.name]) named[name] = grads[v.name];
-    const wDec = this.sae.vars.get('W_dec')!;
-    if (named.W_dec) {
-      // Project out the gradient component parallel to each (unit-norm) decoder row.
-      const g = named.W_dec;
-      named.W_dec = tf.tidy(() => tf.sub(g, tf.mul(tf.sum(tf.mul(g, wDec), 1, true), wDec)));
-      g.dispose();
-    }
-    this.adam.apply(this.sae.vars, named, lr);
-    tf.dispose(Object.values(named));
-    tf.tidy(() => {
-      if (named.W_dec) wDec.assign(tf.div(wDec, tf.norm(wDec, 'euclidean', 1, true)));
-      const m = holder.m!;
-      const tsf = this.sae.v('tokens_since_fired');
-      tsf.assign(tf.mul(tf.add(tsf, x.shape[0]), tf.sub(1, m.fired)));
-      if (m.minKept && s >= 0) {
-        const th = this.sae.v('batch_threshold');
-        // EMA of the smallest kept activation ([SL] rate 0.01), initialised at the first batch.
-        th.assign(s === 0 ? tf.reshape(m.minKept, [1]) : tf.add(tf.mul(th, 1 - c.thresholdEmaRate), tf.mul(m.minKept, c.thresholdEmaRate)));
-      }
-    });
+    if (this.native) holder.m = this.native.step(x, s, lr, lambda);
+    else this.tfjsUpdate(x, s, lr, lambda, holder);
     this.stepIndex++;
     this.tokens += x.shape[0];
     const m = holder.m!;
@@ -156,6 +137,37 @@ export class Trainer {
     tf.dispose(Object.values(m).filter((t): t is Tensor => t !== undefined));
     if (c.checkpointEvery > 0 && this.stepIndex % c.checkpointEvery === 0 && this.stepIndex < c.steps) this.checkpoint();
     return event;
+  }
+
+  /** The tfjs step: autodiff of TrainingSae.loss, decoder projection, Adam, renorm, counters. */
+  private tfjsUpdate(x: Tensor2D, s: number, lr: number, lambda: number, holder: { m?: StepMetrics }): void {
+    const c = this.cfg;
+    const vars = this.sae.trainable();
+    const { value, grads } = tf.variableGrads(() => this.sae.loss(x, lambda, holder), vars);
+    value.dispose();
+    // tf names gradients by the Variable's unique name; map back to ours.
+    const named: Record<string, Tensor> = {};
+    for (const [name, v] of this.sae.vars) if (grads[v.name]) named[name] = grads[v.name];
+    const wDec = this.sae.vars.get('W_dec')!;
+    if (named.W_dec) {
+      // Project out the gradient component parallel to each (unit-norm) decoder row.
+      const g = named.W_dec;
+      named.W_dec = tf.tidy(() => tf.sub(g, tf.mul(tf.sum(tf.mul(g, wDec), 1, true), wDec)));
+      g.dispose();
+    }
+    this.adam.apply(this.sae.vars, named, lr);
+    tf.dispose(Object.values(named));
+    tf.tidy(() => {
+      if (named.W_dec) wDec.assign(tf.div(wDec, tf.norm(wDec, 'euclidean', 1, true)));
+      const m = holder.m!;
+      const tsf = this.sae.v('tokens_since_fired');
+      tsf.assign(tf.mul(tf.add(tsf, x.shape[0]), tf.sub(1, m.fired)));
+      if (m.minKept && s >= 0) {
+        const th = this.sae.v('batch_threshold');
+        // EMA of the smallest kept activation ([SL] rate 0.01), initialised at the first batch.
+        th.assign(s === 0 ? tf.reshape(m.minKept, [1]) : tf.add(tf.mul(th, 1 - c.thresholdEmaRate), tf.mul(m.minKept, c.thresholdEmaRate)));
+      }
+    });
   }
 
   /** Writes params, Adam moments and step atomically to out/checkpoints/ckpt.safetensors. */

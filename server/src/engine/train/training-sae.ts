@@ -183,7 +183,7 @@ export class TrainingSae {
         // BatchTopK: keep the k·B largest activations of the flattened batch (spec §3.4).
         const kb = Math.min(c.k * B, B * c.d_sae);
         mask = detached<Tensor2D>((rr) => {
-          const kth = tf.slice(tf.topk(tf.reshape(rr, [-1]), kb, false).values, [kb - 1], [1]);
+          const kth = tf.slice(tf.topk(tf.reshape(rr, [-1]), kb, true).values, [kb - 1], [1]); // sorted: unsorted topk does not end at the k-th value
           minKept = tf.keep(tf.reshape(kth, []));
           return tf.cast(tf.logicalAnd(tf.greaterEqual(rr, kth), tf.greater(rr, 0)), 'float32') as Tensor2D;
         })(r);
