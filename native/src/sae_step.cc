@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "blas.h"
@@ -13,6 +16,21 @@
 namespace {
 
 using std::size_t;
+
+// JUMPLENS_NATIVE_PROFILE=1 prints each phase's milliseconds to stderr (for tuning, not for tests).
+struct Phases {
+  bool on = std::getenv("JUMPLENS_NATIVE_PROFILE") != nullptr;
+  std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
+  void mark(const char* name) {
+    if (!on) return;
+    auto now = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "%s %.1f ms  ", name, std::chrono::duration<double, std::milli>(now - t).count());
+    t = now;
+  }
+  ~Phases() {
+    if (on) std::fprintf(stderr, "\n");
+  }
+};
 
 void gemm(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc) {
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
@@ -43,6 +61,7 @@ bool trains(const StepConfig& c, int param) {
 
 const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetrics& out, float* fired) {
   const int B = c.B, D = c.D, S = c.S;
+  Phases ph;
   const size_t BS = static_cast<size_t>(B) * S, BD = static_cast<size_t>(B) * D, DS = static_cast<size_t>(D) * S;
   float** p = b.p;
   const float* x = b.x;
@@ -89,8 +108,10 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
     nDead += dead[j] > 0;
   }
 
+  ph.mark("prep");
   // A = (x - b_dec) W_enc (+ b_enc).
   gemm(false, false, B, S, D, xc, D, Wenc, S, 0.0f, A, S);
+  ph.mark("gemm_enc");
   double sparsity = 0, aux = 0;
   float gStep = 0;
   if (c.arch == JUMPRELU) {
@@ -136,8 +157,8 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
     }
   } else if (c.arch == STANDARD) {
     double l1 = 0;
-    for (size_t q = 0; q < BS; q++) {
-      const int j = static_cast<int>(q % S);
+    for (size_t q0 = 0; q0 < BS; q0 += S) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(S); q++, jj++) {
+      const int j = static_cast<int>(jj);
       const float z = A[q] + p[B_ENC][j];
       A[q] = z;
       const float f = z > 0 ? z : 0.0f;
@@ -156,8 +177,8 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
       for (int j = 0; j < S; j++) f[j] = a[j] >= kth && a[j] > 0 ? a[j] : 0.0f;
     }
   } else if (c.arch == BATCHTOPK) {
-    for (size_t q = 0; q < BS; q++) {
-      const float z = A[q] + p[B_ENC][q % S];
+    for (size_t q0 = 0; q0 < BS; q0 += S) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(S); q++, jj++) {
+      const float z = A[q] + p[B_ENC][jj];
       A[q] = z;
       F[q] = z > 0 ? z : 0.0f;
     }
@@ -165,14 +186,14 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
     const float kth = kth_largest_nonneg(F, BS, kb);
     out.minKept = kth;
     out.hasMinKept = true;
-    for (size_t q = 0; q < BS; q++)
+    for (size_t q0 = 0; q0 < BS; q0 += S) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(S); q++, jj++)
       if (!(F[q] >= kth)) F[q] = 0.0f;
   } else {
     // Gated: A = g, G = fGate = relu(π_gate), F = 1[π_gate > 0] · relu(π_mag).
     float* G = s.G.data();
     double l1 = 0;
-    for (size_t q = 0; q < BS; q++) {
-      const int j = static_cast<int>(q % S);
+    for (size_t q0 = 0; q0 < BS; q0 += S) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(S); q++, jj++) {
+      const int j = static_cast<int>(jj);
       const float g = A[q];
       const float pg = g + p[B_GATE][j];
       const float pm = g * std::exp(p[R_MAG][j]) + p[B_MAG][j];
@@ -188,69 +209,91 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
     float* E = s.E.data();
     gemm(false, false, B, D, S, G, S, Wdec, D, 0.0f, E, D);
     double sse = 0;
-    for (size_t q = 0; q < BD; q++) {
-      const float e = x[q] - (E[q] + bdec[q % D]);
+    for (size_t q0 = 0; q0 < BD; q0 += D) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(D); q++, jj++) {
+      const float e = x[q] - (E[q] + bdec[jj]);
       sse += static_cast<double>(e) * e;
       E[q] = -2.0f * e * invB;
     }
     aux = sse / B;
   }
 
+  ph.mark("act");
   // L0 and fired latents of f.
   {
+    // Branch-free (f > 0 is a coin flip early in training): per-latent counts, then their sum.
+    std::vector<int>& cnt = s.counts;
+    cnt.assign(S, 0);
+    for (int r = 0; r < B; r++) {
+      const float* f = F + static_cast<size_t>(r) * S;
+      for (int j = 0; j < S; j++) cnt[j] += f[j] > 0.0f;
+    }
     size_t active = 0;
-    std::fill(fired, fired + S, 0.0f);
-    for (size_t q = 0; q < BS; q++)
-      if (F[q] > 0) {
-        active++;
-        fired[q % S] = 1.0f;
-      }
+    for (int j = 0; j < S; j++) {
+      active += cnt[j];
+      fired[j] = cnt[j] > 0 ? 1.0f : 0.0f;
+    }
     out.l0 = static_cast<double>(active) / B;
   }
 
+  ph.mark("l0");
   // x̂ = f W_dec + b_dec; dX = ∂mse/∂x̂ = -2 (x - x̂) / B.
   gemm(false, false, B, D, S, F, S, Wdec, D, 0.0f, dX, D);
   double sse = 0;
-  for (size_t q = 0; q < BD; q++) {
-    const float e = x[q] - (dX[q] + bdec[q % D]);
+  for (size_t q0 = 0; q0 < BD; q0 += D) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(D); q++, jj++) {
+    const float e = x[q] - (dX[q] + bdec[jj]);
     sse += static_cast<double>(e) * e;
     dX[q] = -2.0f * e * invB;
   }
   out.mse = sse / B;
   out.ev = 1.0 - sse / (sumSq - meanSq);
 
+  ph.mark("gemm_dec");
   const bool trainDec = trains(c, W_DEC);
   std::vector<float>& gWdv = s.gWd;
   if (trainDec) {
     gWdv.resize(static_cast<size_t>(S) * D);
     gemm(true, false, S, D, B, F, S, dX, D, 0.0f, gWdv.data(), D);
   }
+  ph.mark("gemm_gWd");
   // df = dX W_decᵀ.
   gemm(false, true, B, S, D, dX, D, Wdec, D, 0.0f, Dg, S);
 
+  ph.mark("gemm_df");
   if (c.arch == JUMPRELU) {
+    // Branch-free so it vectorises: Σ_b g·K and Σ_b K per latent, then the STE factors (as tfjs
+    // sums over the batch before multiplying by -θ/ε and -1/ε).
     const float eps = c.bandwidth;
-    const float preC = c.preActCoef * invB;
+    float* __restrict sumGK = dbGate;  // free scratch columns for JumpReLU
+    float* __restrict sumK = drMag;
+    const float* __restrict thr = th;
     for (int r = 0; r < B; r++) {
-      const float* a = A + static_cast<size_t>(r) * S;
-      float* d = Dg + static_cast<size_t>(r) * S;
+      const float* __restrict a = A + static_cast<size_t>(r) * S;
+      float* __restrict d = Dg + static_cast<size_t>(r) * S;
       for (int j = 0; j < S; j++) {
         const float z = a[j], g = d[j];
-        float dz = z > th[j] ? g : 0.0f;
-        const float u = (z - th[j]) / eps;
-        // Rectangle kernel on the open interval: ∂/∂θ of JumpReLU is -(θ/ε)K, of H is -(1/ε)K.
-        if (std::fabs(u) < 0.5f) dth[j] += g * (-th[j] / eps) + gStep * (-1.0f / eps);
-        if (preC > 0 && dead[j] > 0 && th[j] - z > 0) {
-          dz -= preC * decNorm[j];
-          dth[j] += preC * decNorm[j];
-        }
-        d[j] = dz;
+        const float k = std::fabs((z - thr[j]) / eps) < 0.5f ? 1.0f : 0.0f;
+        sumGK[j] += g * k;
+        sumK[j] += k;
+        d[j] = z > thr[j] ? g : 0.0f;
+      }
+    }
+    for (int j = 0; j < S; j++) dth[j] = sumGK[j] * (-th[j] / eps) + sumK[j] * gStep * (-1.0f / eps);
+    if (c.preActCoef > 0) {
+      const float preC = c.preActCoef * invB;
+      for (int r = 0; r < B; r++) {
+        const float* a = A + static_cast<size_t>(r) * S;
+        float* d = Dg + static_cast<size_t>(r) * S;
+        for (int j = 0; j < S; j++)
+          if (dead[j] > 0 && th[j] - a[j] > 0) {
+            d[j] -= preC * decNorm[j];
+            dth[j] += preC * decNorm[j];
+          }
       }
     }
   } else if (c.arch == STANDARD) {
-    for (size_t q = 0; q < BS; q++) Dg[q] = A[q] > 0 ? Dg[q] + c.lambda * invB * decNorm[q % S] : 0.0f;
+    for (size_t q0 = 0; q0 < BS; q0 += S) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(S); q++, jj++) Dg[q] = A[q] > 0 ? Dg[q] + c.lambda * invB * decNorm[jj] : 0.0f;
   } else if (c.arch == TOPK || c.arch == BATCHTOPK) {
-    for (size_t q = 0; q < BS; q++)
+    for (size_t q0 = 0; q0 < BS; q0 += S) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(S); q++, jj++)
       if (!(F[q] > 0)) Dg[q] = 0.0f;
     if (c.auxKCoef > 0 && nDead > 0) {
       // AuxK: reconstruct the residual e = x - x̂ (no gradient) from the k_aux largest dead
@@ -271,7 +314,7 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
         s.auxRow[r + 1] = s.auxIdx.size();
       }
       std::vector<double> emean(D, 0.0);
-      for (size_t q = 0; q < BD; q++) emean[q % D] += -dX[q] * B * 0.5;  // e = -dX·B/2
+      for (size_t q0 = 0; q0 < BD; q0 += D) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(D); q++, jj++) emean[jj] += -dX[q] * B * 0.5;  // e = -dX·B/2
       for (int i = 0; i < D; i++) emean[i] /= B;
       double num = 0, den = 0;
       for (int r = 0; r < B; r++) {
@@ -310,7 +353,7 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
   } else {
     // Gated backward. Magnitude path first (Dg = ∂/∂π_mag), then the gate path's ∂/∂fGate into F.
     float* G = s.G.data();
-    for (size_t q = 0; q < BS; q++)
+    for (size_t q0 = 0; q0 < BS; q0 += S) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(S); q++, jj++)
       if (!(F[q] > 0)) Dg[q] = 0.0f;
     gemm(false, true, B, S, D, s.E.data(), D, Wdec, D, 0.0f, F, S);
     for (int r = 0; r < B; r++) {
@@ -329,6 +372,7 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
       }
     }
   }
+  ph.mark("backward_elem");
   out.sparsity = sparsity;
   out.aux = aux;
   out.loss = out.mse + sparsity + aux;
@@ -344,16 +388,19 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
     s.gWe.resize(DS);
     gemm(true, false, D, S, B, xc, D, Dg, S, 0.0f, s.gWe.data(), S);
   }
+  ph.mark("gemm_gWe");
   if (trains(c, B_DEC)) {
     // ∂/∂b_dec = Σ_b dX - W_enc · Σ_b ∂π (the -b_dec inside the encoder).
     std::vector<float> gb(D, 0.0f);
-    for (size_t q = 0; q < BD; q++) gb[q % D] += dX[q];
+    for (size_t q0 = 0; q0 < BD; q0 += D) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(D); q++, jj++) gb[jj] += dX[q];
     std::vector<float> wd(D);
     cblas_sgemv(CblasRowMajor, CblasNoTrans, D, S, 1.0f, Wenc, S, dbEnc, 1, 0.0f, wd.data(), 1);
     for (int i = 0; i < D; i++) gb[i] -= wd[i];
     adam(p[B_DEC], gb.data(), b.m[B_DEC], b.v[B_DEC], D, c);
   }
+  ph.mark("b_dec");
   if (trains(c, W_ENC)) adam(p[W_ENC], s.gWe.data(), b.m[W_ENC], b.v[W_ENC], DS, c);
+  ph.mark("adam_enc");
   if (trainDec) {
     // Per decoder row: add the norm terms' gradient (coef · d/‖d‖), project out the component along
     // the row, Adam, then back to unit norm.
@@ -372,6 +419,7 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
       for (int i = 0; i < D; i++) w[i] /= n;
     }
   }
+  ph.mark("adam_dec");
   if (trains(c, B_ENC)) adam(p[B_ENC], dbEnc, b.m[B_ENC], b.v[B_ENC], S, c);
   if (trains(c, THRESHOLD)) {
     const float* t = p[THRESHOLD];

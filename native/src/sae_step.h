@@ -35,7 +35,7 @@ struct StepBuffers {
 struct Scratch {
   std::vector<float> A, F, Dbuf, G, xc, dX, E, gWe, gWd;
   std::vector<float> cols[8];
-  std::vector<int> auxIdx;
+  std::vector<int> auxIdx, counts;
   std::vector<float> auxVal;
   std::vector<size_t> auxRow;
 };

@@ -55,12 +55,14 @@ export class TrainingSae {
       const w = tf.randomUniform([d_sae, d_in], -bound, bound, 'float32', cfg.seed);
       return tf.div(w, tf.norm(w, 'euclidean', 1, true));
     });
+    // Not tf.tidy(() => t.dataSync()): tidy walks a returned typed array element by element.
+    const wEnc = tf.transpose(wDec);
     const h: HostTensors = {
       W_dec: { data: wDec.dataSync() as Float32Array, shape: [d_sae, d_in] },
-      W_enc: { data: tf.tidy(() => tf.transpose(wDec).dataSync() as Float32Array), shape: [d_in, d_sae] },
+      W_enc: { data: wEnc.dataSync() as Float32Array, shape: [d_in, d_sae] },
       b_dec: { data: bDec ? Float32Array.from(bDec) : new Float32Array(d_in), shape: [d_in] },
     };
-    wDec.dispose();
+    tf.dispose([wDec, wEnc]);
     const zeros = () => ({ data: new Float32Array(d_sae), shape: [d_sae] });
     if (cfg.architecture === 'gated') {
       h.b_gate = zeros();
@@ -239,7 +241,9 @@ export class TrainingSae {
    * out C times the training-time ones; reconstructions are exactly C·x̂.
    */
   exportParams(C: number): { params: HostTensors; architecture: SaeConfig['architecture'] } {
-    return tf.tidy(() => {
+    // A scope, not tf.tidy: tidy would walk the returned typed arrays element by element.
+    tf.engine().startScope();
+    try {
       const host = (t: Tensor): { data: Float32Array; shape: number[] } => ({ data: Float32Array.from(t.dataSync() as Float32Array), shape: t.shape.slice() });
       const a = this.cfg.architecture;
       const bW = tf.squeeze(tf.matMul(tf.expandDims(this.v('b_dec'), 0), this.v('W_enc')), [0]); // [d_sae]
@@ -259,7 +263,9 @@ export class TrainingSae {
         return { params: p, architecture: 'jumprelu' };
       }
       return { params: p, architecture: a };
-    });
+    } finally {
+      tf.engine().endScope();
+    }
   }
 
   /** This SAE on raw activations (x_train = x_raw / C), for evaluation without exporting. */
