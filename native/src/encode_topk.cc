@@ -14,7 +14,10 @@ const char* encode_topk(const EncodeInput& in, int* indices, float* values, int*
   const bool gated = in.arch == GATED;
   if (gated ? !(in.b_gate && in.b_mag && in.r_mag) : !in.b_enc) return "missing encoder bias";
   if ((in.arch == JUMPRELU || in.arch == BATCHTOPK) && !in.threshold) return "missing threshold";
-  std::vector<float> xin(static_cast<size_t>(n) * D), z(static_cast<size_t>(n) * S);
+  // Reused between calls: the editor encodes a chunk per keystroke.
+  static thread_local std::vector<float> xin, z;
+  xin.resize(static_cast<size_t>(n) * D);
+  z.resize(static_cast<size_t>(n) * S);
   for (int r = 0; r < n; r++)
     for (int i = 0; i < D; i++) xin[static_cast<size_t>(r) * D + i] = in.x[static_cast<size_t>(r) * D + i] - (in.b_dec ? in.b_dec[i] : 0.0f);
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, S, D, 1.0f, xin.data(), D, in.W_enc, S, 0.0f, z.data(), S);
@@ -24,7 +27,7 @@ const char* encode_topk(const EncodeInput& in, int* indices, float* values, int*
     for (int j = 0; j < S; j++) scale[j] = std::exp(in.r_mag[j]);
   }
   std::vector<float> tmp(S);
-  std::vector<int> pos;
+  std::vector<int> heap;
   for (int r = 0; r < n; r++) {
     float* f = z.data() + static_cast<size_t>(r) * S;
     if (gated) {
@@ -44,19 +47,30 @@ const char* encode_topk(const EncodeInput& in, int* indices, float* values, int*
         }
       }
     }
-    pos.clear();
-    for (int j = 0; j < S; j++)
-      if (f[j] > 0) pos.push_back(j);
-    l0[r] = static_cast<int>(pos.size());
-    // Strongest first, lower index first on ties (tf.topk's order).
-    auto stronger = [f](int a, int b) { return f[a] > f[b] || (f[a] == f[b] && a < b); };
-    const int take = std::min<int>(K, static_cast<int>(pos.size()));
-    std::partial_sort(pos.begin(), pos.begin() + take, pos.end(), stronger);
+    // One scan: L0 (branch-free) and a size-K min-heap of the strongest, which later entries rarely
+    // enter, so the scan is one mostly-false compare per latent. Stronger: larger value, then lower index.
+    auto weaker = [f](int a, int b) { return f[a] > f[b] || (f[a] == f[b] && a < b); };  // heap "less": top = weakest
+    int count = 0;
+    heap.clear();
+    for (int j = 0; j < S; j++) {
+      const float v = f[j];
+      count += v > 0.0f;
+      if (v > 0.0f && (static_cast<int>(heap.size()) < K || v > f[heap.front()])) {
+        if (static_cast<int>(heap.size()) == K) {
+          std::pop_heap(heap.begin(), heap.end(), weaker);
+          heap.back() = j;
+        } else heap.push_back(j);
+        std::push_heap(heap.begin(), heap.end(), weaker);
+      }
+    }
+    l0[r] = count;
+    std::sort_heap(heap.begin(), heap.end(), weaker);  // strongest first
+    const int take = static_cast<int>(heap.size());
     int* ir = indices + static_cast<size_t>(r) * K;
     float* vr = values + static_cast<size_t>(r) * K;
     for (int t = 0; t < take; t++) {
-      ir[t] = pos[t];
-      vr[t] = f[pos[t]];
+      ir[t] = heap[t];
+      vr[t] = f[heap[t]];
     }
     // Past the L0: the lowest-index zero entries, value 0, as tf.topk picks them.
     int t = take;
