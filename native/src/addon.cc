@@ -102,6 +102,34 @@ Napi::Value TrainStep(const Napi::CallbackInfo& info) {
   return r;
 }
 
+EncodeInput encodeInput(const Napi::Object& bo, const Napi::Object& co, std::string* bad) {
+  EncodeInput in;
+  in.arch = static_cast<int>(num(co, "arch")); in.n = static_cast<int>(num(co, "n")); in.D = static_cast<int>(num(co, "D"));
+  in.S = static_cast<int>(num(co, "S")); in.kArch = static_cast<int>(num(co, "kArch")); in.kOut = static_cast<int>(num(co, "kOut"));
+  const size_t D = in.D, S = in.S, n = in.n;
+  in.x = f32(bo, "x", n * D, bad); in.W_enc = f32(bo, "W_enc", D * S, bad); in.b_enc = f32(bo, "b_enc", S, bad);
+  in.b_dec = f32(bo, "b_dec", D, bad); in.threshold = f32(bo, "threshold", S, bad); in.b_gate = f32(bo, "b_gate", S, bad);
+  in.b_mag = f32(bo, "b_mag", S, bad); in.r_mag = f32(bo, "r_mag", S, bad);
+  if (bad->empty() && (in.n < 1 || in.D < 1 || in.S < 1 || in.kArch > in.S || (in.arch == TOPK && in.kArch < 1))) *bad = "bad shape or k";
+  return in;
+}
+
+// encodeDense(inputs, cfg, out: Float32Array [n, S])
+Napi::Value EncodeDense(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string bad;
+  EncodeInput in = encodeInput(info[0].As<Napi::Object>(), info[1].As<Napi::Object>(), &bad);
+  if (bad.empty() && (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+                      info[2].As<Napi::Float32Array>().ElementLength() != static_cast<size_t>(in.n) * in.S))
+    bad = "out must be a Float32Array of [n, S]";
+  if (!bad.empty()) {
+    Napi::TypeError::New(env, "encodeDense: " + bad).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (const char* err = encode_dense(in, info[2].As<Napi::Float32Array>().Data())) Napi::Error::New(env, std::string("encodeDense: ") + err).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
 // encodeTopK({ x, W_enc, b_enc, b_dec?, threshold?, b_gate?, b_mag?, r_mag? }, { arch, n, D, S, kArch, kOut }, { indices, values, l0 })
 Napi::Value EncodeTopK(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -146,6 +174,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseScratch", Napi::Function::New(env, ReleaseScratch));
   exports.Set("trainStep", Napi::Function::New(env, TrainStep));
   exports.Set("encodeTopK", Napi::Function::New(env, EncodeTopK));
+  exports.Set("encodeDense", Napi::Function::New(env, EncodeDense));
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo));
   return exports;
 }

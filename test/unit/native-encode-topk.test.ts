@@ -1,5 +1,6 @@
-// encodeTopK's native path (native/src/encode_topk.cc) against the tfjs encode + sparseTopK it
-// replaces: same ids, values and L0 for every architecture and for b_dec applied to the input.
+// The native encoders (native/src/encode_topk.cc) against tfjs: encodeTopK against the tfjs encode +
+// sparseTopK it replaces (same ids, values and L0), and BaseSae.encode's native dense path against
+// the tfjs encode, for every architecture and for b_dec applied to the input.
 // Skips with the reason when the addon is not built or cannot run on this backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,18 @@ import { encodeTopK, nativeEncodeUnavailable } from '../../server/src/engine/nat
 import { sparseTopK } from '../../server/src/engine/sae/sparse-topk';
 import type { SaeArchitecture } from '../../server/src/engine/sae/types';
 import { randomSae } from '../helpers/sae-fixtures';
+
+/** fn with the native path off (JUMPLENS_NATIVE=0): the tfjs reference. */
+function onTfjs<T>(fn: () => T): T {
+  const prev = process.env.JUMPLENS_NATIVE;
+  process.env.JUMPLENS_NATIVE = '0';
+  try {
+    return fn();
+  } finally {
+    if (prev === undefined) delete process.env.JUMPLENS_NATIVE;
+    else process.env.JUMPLENS_NATIVE = prev;
+  }
+}
 
 const CASES: [SaeArchitecture, boolean][] = [
   ['jumprelu', false],
@@ -20,7 +33,7 @@ const CASES: [SaeArchitecture, boolean][] = [
 ];
 
 for (const [arch, applyBDec] of CASES) {
-  test(`native encodeTopK = tfjs encode + sparseTopK: ${arch}${applyBDec ? ', b_dec applied to the input' : ''}`, async (t) => {
+  test(`native encode and encodeTopK = tfjs: ${arch}${applyBDec ? ', b_dec applied to the input' : ''}`, async (t) => {
     await initBackend();
     const sae = randomSae(arch, 24, 96, 3, { apply_b_dec_to_input: applyBDec });
     const why = nativeEncodeUnavailable(sae);
@@ -29,9 +42,15 @@ for (const [arch, applyBDec] of CASES) {
       return t.skip(`native encode unavailable: ${why}`);
     }
     const x = tf.randomNormal([37, 24], 0, 1, 'float32', 11) as Tensor2D;
+    // Dense: BaseSae.encode natively vs on tfjs.
+    const fn = sae.encode(x);
+    const fr = onTfjs(() => sae.encode(x));
+    const [dn, dr] = [fn.dataSync(), fr.dataSync()];
+    for (let i = 0; i < dr.length; i++) assert.ok(Math.abs(dn[i] - dr[i]) <= 1e-5 * (1 + Math.abs(dr[i])), `dense entry ${i}: ${dn[i]} vs ${dr[i]}`);
+    tf.dispose([fn, fr]);
     for (const k of [1, 8, 96]) {
       const nat = await encodeTopK(sae, x, k);
-      const f = sae.encode(x);
+      const f = onTfjs(() => sae.encode(x));
       const ref = await sparseTopK(f, k);
       f.dispose();
       assert.equal(nat.k, ref.k);

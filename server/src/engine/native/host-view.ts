@@ -33,3 +33,9 @@ export function ensureUnique(v: tf.Variable): void {
   v.assign(own);
   own.dispose();
 }
+
+/** A new float32 tensor on the WASM heap with uninitialised contents, for the addon to fill. */
+export function allocate(shape: number[]): Tensor {
+  const b = tf.backend() as unknown as { makeOutput(shape: number[], dtype: string): { dataId: object; shape: number[]; dtype: 'float32' } };
+  return tf.engine().makeTensorFromTensorInfo(b.makeOutput(shape, 'float32') as never);
+}
