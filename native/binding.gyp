@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "jumplens_native",
-      "sources": ["src/addon.cc", "src/sae_step.cc", "src/encode_topk.cc", "src/select.cc"],
+      "sources": ["src/addon.cc", "src/sae_step.cc", "src/auxk.cc", "src/encode_topk.cc", "src/select.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-O3", "-fno-math-errno", "-std=c++17", "-fno-exceptions"],

@@ -40,5 +40,8 @@ struct Scratch {
   std::vector<size_t> auxRow;
 };
 
+/** The AuxK loss; adds its gradients into Dg [B, S] and gWd [S, D] (nullable). Uses s.E as scratch. */
+double auxk(const StepConfig& c, const float* A, const float* dead, int nDead, const float* Wdec, const float* dX, float* Dg, float* gWd, Scratch& s);
+
 /** Returns an error message, or nullptr on success. */
 const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetrics& out, float* fired);

@@ -25,7 +25,7 @@ const base = { d_sae: D_SAE, lr: LR, batchSize: 256, steps: 50, seed: 5, logEver
 
 const CASES: [string, Partial<TrainConfig>][] = [
   ['jumprelu', { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05 }],
-  ['jumprelu raw θ, pre-act loss', { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05, thresholdParam: 'raw', preActLossCoefficient: 0.3 }],
+  ['jumprelu raw θ, pre-act loss', { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.6, thresholdParam: 'raw', preActLossCoefficient: 0.3 }],
   ['jumprelu quadratic_l0', { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05, sparsityPenalty: 'quadratic_l0', targetL0: 4 }],
   ['jumprelu thresholds only', { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.1, initThreshold: 0.05, thresholdsOnly: true }],
   ['standard', { architecture: 'standard', l1Coefficient: 0.1 }],
@@ -85,11 +85,13 @@ for (const [name, extra] of CASES) {
     const ref = trainer(raw, init, false);
     assert.notEqual((nat as unknown as { native?: unknown }).native, undefined, 'native trainer picked the native step');
     assert.equal((ref as unknown as { native?: unknown }).native, undefined, 'JUMPLENS_NATIVE=0 keeps tfjs');
+    let maxAux = 0;
     for (let s = 0; s < STEPS; s++) {
       const x = nat.batchTensor(s);
       const en = nat.step(x) as TrainProgressEvent;
       const er = ref.step(x) as TrainProgressEvent;
       x.dispose();
+      maxAux = Math.max(maxAux, er['losses/auxiliary_loss'] as number);
       const rtol = s === 0 ? 2e-4 : 5e-3;
       for (const k of METRICS) close(`step ${s + 1} ${k}`, en[k] as number, er[k] as number, rtol, k === 'metrics/l0' ? 0.05 : 1e-6);
       if (s === 0) {
@@ -103,6 +105,8 @@ for (const [name, extra] of CASES) {
         }
       }
     }
+    // The aux terms (AuxK, the pre-act loss, Gated's frozen-decoder loss) really ran and were compared.
+    if (/AuxK|pre-act|gated/.test(name)) assert.ok(maxAux > 0, `${name}: the auxiliary loss never ran`);
     const pn = nat.sae.snapshot();
     const pr = ref.sae.snapshot();
     assert.deepEqual(Object.keys(pn).sort(), Object.keys(pr).sort());
