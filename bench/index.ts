@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeBackend, initBackend } from '../server/src/engine/backend';
+import { describeNative, nativeReport } from '../server/src/engine/native/describe';
 
 export interface BenchRow {
   bench: string;
@@ -17,6 +18,7 @@ export interface BenchRow {
 async function main(): Promise<void> {
   const report = await initBackend();
   console.log(describeBackend(report));
+  console.log(describeNative(nativeReport()));
   const filter = process.argv[2];
   const files = readdirSync(__dirname).filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter))).sort();
   const rows: BenchRow[] = [];

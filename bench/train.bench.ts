@@ -3,6 +3,7 @@
 // committed runs use. GFLOP/s counts the six B·d_in·d_sae matmuls of a step (2 forward, 4 backward),
 // 12·B·d_in·d_sae FLOPs; elementwise work is not counted.
 import type { BenchRow } from './index';
+import { tf } from '../server/src/engine/tf';
 import { resolveTrainConfig } from '../server/src/engine/train/config';
 import { Trainer } from '../server/src/engine/train/trainer';
 import { ArrayActivations } from '../server/src/engine/train/activation-source';
@@ -17,10 +18,10 @@ async function measure(dIn: number, dSae: number, batch: number, steps: number):
   const tr = new Trainer(cfg, src, t.dir, { noExport: true });
   const x = tr.batchTensor(0);
   tr.step(x); // warm-up: kernel compilation and first allocations
-  tr.sae.v('W_dec').dataSync(); // a sync point: waits for the queued steps
+  tr.sae.v('W_dec').dataSync(); // a sync point; not inside tf.tidy, which would walk the 12.6M-element array
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) tr.step(x);
-  tr.sae.v('W_dec').dataSync(); // a sync point: waits for the queued steps
+  tr.sae.v('W_dec').dataSync(); // a sync point; not inside tf.tidy, which would walk the 12.6M-element array
   const sec = (performance.now() - t0) / 1000 / steps;
   x.dispose();
   tr.dispose();

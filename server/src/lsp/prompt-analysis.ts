@@ -3,7 +3,7 @@
 // end of a prompt costs one or two positions.
 import { tf, type Tensor2D } from '../engine/tf';
 import type { KvCache } from '../engine/lm/types';
-import { sparseTopK } from '../engine/sae/sparse-topk';
+import { encodeTopK } from '../engine/native/encode-topk';
 import type { Engine } from '../session/engine-session';
 
 /** Positions run per model call; cancellation is checked between chunks. */
@@ -46,11 +46,11 @@ export class PromptAnalysis {
       if (sae) {
         const { act, cache } = model.runToHookCached(ids.slice(0, e), hook, this.cache);
         this.cache = cache;
-        let f: Tensor2D | undefined;
+        let x: Tensor2D | undefined;
         try {
-          // act: [1, e - s, d_model] -> f: [e - s, d_sae]
-          f = tf.tidy(() => sae.encode(tf.reshape(act, [e - s, model.config.dModel]) as Tensor2D));
-          const t = await sparseTopK(f, topK);
+          // act: [1, e - s, d_model] -> x: [e - s, d_model] -> top-k of f: [e - s, d_sae]
+          x = tf.reshape(act, [e - s, model.config.dModel]) as Tensor2D;
+          const t = await encodeTopK(sae, x, topK);
           for (let r = 0; r < t.n; r++) {
             const top: TokenState['top'] = [];
             for (let j = 0; j < t.k; j++) {
@@ -61,7 +61,7 @@ export class PromptAnalysis {
           }
         } finally {
           act.dispose();
-          f?.dispose();
+          x?.dispose();
         }
       } else {
         for (let r = s; r < e; r++) this.states.push({ l0: 0, top: [] });

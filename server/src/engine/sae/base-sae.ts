@@ -1,6 +1,7 @@
 // What every SAE architecture shares: the SAELens input pipeline (normalisation, pre-encoder bias),
 // the affine decoder, and parameter ownership. Subclasses supply only the encoder nonlinearity.
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../tf';
+import { nativeEncodeDense } from '../native/encode-dense';
 import { normaliseIn, unscaleOut } from './normalization';
 import type { Sae, SaeArchitecture, SaeConfig, SaeParams } from './types';
 
@@ -36,7 +37,7 @@ export abstract class BaseSae implements Sae {
 
   /** x: [batch, d_in] raw -> f: [batch, d_sae]. */
   encode(x: Tensor2D): Tensor2D {
-    return tf.tidy(() => this.activate(this.preprocess(x).xIn));
+    return nativeEncodeDense(this, x) ?? tf.tidy(() => this.activate(this.preprocess(x).xIn));
   }
 
   /** f: [batch, d_sae] -> x_hat: [batch, d_in] in raw units (undoing only dataset-wide scaling). */

@@ -74,7 +74,8 @@ export class BatchTopKTrainingSae extends TrainingSae {
     const kb = Math.min(c.k * B, B * c.d_sae);
     let minKept: Tensor | undefined;
     const mask = detached<Tensor2D>((rr) => {
-      const kth = tf.slice(tf.topk(tf.reshape(rr, [-1]), kb, false).values, [kb - 1], [1]);
+      // sorted: the k·B-th value is the last of a SORTED top-k (unsorted order is backend-defined).
+      const kth = tf.slice(tf.topk(tf.reshape(rr, [-1]), kb, true).values, [kb - 1], [1]);
       minKept = tf.keep(tf.reshape(kth, []));
       return tf.cast(tf.logicalAnd(tf.greaterEqual(rr, kth), tf.greater(rr, 0)), 'float32') as Tensor2D;
     })(r);

@@ -15,6 +15,7 @@ import type { ActivationSource } from './activation-source';
 import { lrAt, resolveTrainConfig, sparsityCoefficientAt, type ResolvedTrainConfig } from './config';
 import { chooseJumpReluInit, needsDataInit, type JumpReluInit } from './jumprelu-init';
 import type { TrainConfig, TrainProgressEvent, TrainResult } from './types';
+import { createNativeTrainStep, type NativeTrainStep } from '../native/native-train-step';
 
 export type { HostTensors, StepMetrics, TrainingSae };
 
@@ -60,6 +61,8 @@ export async function trainSae(raw: TrainConfig, source: ActivationSource, opts:
 export class Trainer {
   readonly sae: TrainingSae;
   readonly adam: Adam;
+  /** The fused native step when the addon runs here (native/), else undefined and tfjs steps. */
+  private readonly native: NativeTrainStep | undefined;
   scale: number;
   stepIndex = 0;
   tokens = 0;
@@ -100,6 +103,7 @@ export class Trainer {
       if (needsDataInit(cfg)) [this.sae, this.cfg] = this.initJumpReluFromData(build({ ...cfg, bandwidth: 1, initThreshold: 1 }));
       else this.sae = build(cfg);
     }
+    this.native = createNativeTrainStep(this.cfg, this.sae, this.adam);
   }
 
   /** θ₀ and ε from the first batch's pre-activations under `probe` (jumprelu-init.ts); returns the SAE to train and its config. */
@@ -123,6 +127,7 @@ export class Trainer {
   }
 
   dispose(): void {
+    this.native?.dispose();
     this.sae.dispose();
     this.adam.dispose();
   }
@@ -138,29 +143,11 @@ export class Trainer {
     const lr = lrAt(c, s);
     const lambda = sparsityCoefficientAt(c, s);
     const holder: { m?: StepMetrics } = {};
-    const vars = this.sae.trainable();
-    const { value, grads } = tf.variableGrads(() => this.sae.loss(x, lambda, holder), vars);
-    checkFiniteLoss(value, s + 1, path.join(this.out, CHECKPOINT_FILE), () => [value, ...Object.values(grads), ...Object.values(holder.m ?? {}).filter((t): t is Tensor => t !== undefined)]);
-    value.dispose();
-    // tf names gradients by the Variable's unique name; map back to ours.
-    const named: Record<string, Tensor> = {};
-    for (const [name, v] of this.sae.vars) if (grads[v.name]) named[name] = grads[v.name];
-    const wDec = this.sae.vars.get('W_dec')!;
-    if (named.W_dec) {
-      // Project out the gradient component parallel to each (unit-norm) decoder row.
-      const g = named.W_dec;
-      named.W_dec = tf.tidy(() => tf.sub(g, tf.mul(tf.sum(tf.mul(g, wDec), 1, true), wDec)));
-      g.dispose();
-    }
-    this.adam.apply(this.sae.vars, named, lr);
-    tf.dispose(Object.values(named));
-    tf.tidy(() => {
-      if (named.W_dec) wDec.assign(tf.div(wDec, tf.norm(wDec, 'euclidean', 1, true)));
-      const m = holder.m!;
-      const tsf = this.sae.v('tokens_since_fired');
-      tsf.assign(tf.mul(tf.add(tsf, x.shape[0]), tf.sub(1, m.fired)));
-      this.sae.updateState(m, s);
-    });
+    if (this.native) {
+      const m = this.native.step(x, s, lr, lambda);
+      holder.m = m;
+      checkFiniteLoss(m.loss as tf.Scalar, s + 1, path.join(this.out, CHECKPOINT_FILE), () => Object.values(m).filter((t): t is Tensor => t !== undefined));
+    } else this.tfjsUpdate(x, s, lr, lambda, holder);
     this.stepIndex++;
     this.tokens += x.shape[0];
     const m = holder.m!;
@@ -194,6 +181,33 @@ export class Trainer {
     tf.dispose(Object.values(m).filter((t): t is Tensor => t !== undefined));
     if (c.checkpointEvery > 0 && this.stepIndex % c.checkpointEvery === 0 && this.stepIndex < c.steps) this.checkpoint();
     return event;
+  }
+
+  /** The tfjs step: autodiff of TrainingSae.loss, decoder projection, Adam, renorm, counters. */
+  private tfjsUpdate(x: Tensor2D, s: number, lr: number, lambda: number, holder: { m?: StepMetrics }): void {
+    const vars = this.sae.trainable();
+    const { value, grads } = tf.variableGrads(() => this.sae.loss(x, lambda, holder), vars);
+    checkFiniteLoss(value, s + 1, path.join(this.out, CHECKPOINT_FILE), () => [value, ...Object.values(grads), ...Object.values(holder.m ?? {}).filter((t): t is Tensor => t !== undefined)]);
+    value.dispose();
+    // tf names gradients by the Variable's unique name; map back to ours.
+    const named: Record<string, Tensor> = {};
+    for (const [name, v] of this.sae.vars) if (grads[v.name]) named[name] = grads[v.name];
+    const wDec = this.sae.vars.get('W_dec')!;
+    if (named.W_dec) {
+      // Project out the gradient component parallel to each (unit-norm) decoder row.
+      const g = named.W_dec;
+      named.W_dec = tf.tidy(() => tf.sub(g, tf.mul(tf.sum(tf.mul(g, wDec), 1, true), wDec)));
+      g.dispose();
+    }
+    this.adam.apply(this.sae.vars, named, lr);
+    tf.dispose(Object.values(named));
+    tf.tidy(() => {
+      if (named.W_dec) wDec.assign(tf.div(wDec, tf.norm(wDec, 'euclidean', 1, true)));
+      const m = holder.m!;
+      const tsf = this.sae.v('tokens_since_fired');
+      tsf.assign(tf.mul(tf.add(tsf, x.shape[0]), tf.sub(1, m.fired)));
+      this.sae.updateState(m, s);
+    });
   }
 
   /** Writes params, Adam moments and step atomically to out/checkpoints/ckpt.safetensors. */
