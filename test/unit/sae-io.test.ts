@@ -88,7 +88,10 @@ test('loads a folder written the way SAELens 6 writes one, including a pre-6.0 c
     const out = path.join(dir, 'resaved');
     await saveSae(out, sae);
     const cfg = JSON.parse(readFileSync(path.join(out, 'cfg.json'), 'utf8'));
-    assert.equal(cfg.sae_lens_training_version, '3.0.0');
+    // Pre-6.0 top-level metadata keys move into metadata; the format version becomes SAELens 6's.
+    assert.equal(cfg.metadata.sae_lens_training_version, '3.0.0');
+    assert.equal(cfg.metadata.sae_lens_version, '6.18.0');
+    assert.equal(cfg.hook_point_layer, 8, 'keys JumpLens does not interpret survive');
     assert.equal(cfg.metadata.hook_name, 'blocks.8.hook_resid_pre');
     assert.ok(readSafetensorsHeader(path.join(out, 'sae_weights.safetensors')).entries.has('threshold'));
     sae.dispose();

@@ -11,6 +11,7 @@ import { readJsonFile } from '../../io/read-json';
 import { readSafetensorsHeader, readTensorF32, writeSafetensors, type StWriteDtype } from '../../io/safetensors';
 import { parseSaeConfig } from '../config';
 import { writeSparsity } from './sparsity';
+import { saeLensCfgJson } from './saelens-cfg';
 import { createSae, expectedShapes } from '../create';
 import type { Sae, SaeConfig, SaeDtype, SaeParams } from '../types';
 
@@ -46,7 +47,11 @@ export function loadSaeLensDir(dir: string): Sae {
   try {
     for (const name of want) {
       if (header.entries.has(name)) params[name] = tensorOf(header, name);
-      else if (name === 'threshold' && header.entries.has('log_threshold')) {
+      else if (name === 'threshold' && cfg.architecture === 'batchtopk' && header.entries.has('topk_threshold')) {
+        // SAELens 6 BatchTopK training checkpoints keep one scalar `topk_threshold` (BatchTopKTrainingSAE
+        // turns it into a [d_sae] threshold when it exports); prepareParams broadcasts it the same way.
+        params.threshold = tensorOf(header, 'topk_threshold');
+      } else if (name === 'threshold' && header.entries.has('log_threshold')) {
         // Older SAELens training code kept log θ; the value is the same SAE.
         const lt = tensorOf(header, 'log_threshold');
         params.threshold = tf.exp(lt);
@@ -100,13 +105,14 @@ export interface WriteSaeOptions extends SaveSaeOptions {
 }
 
 /**
- * The one writer of SAELens folders: host tensors (SAELens names) and their cfg, stamped with the
- * jumplens version. Used by saveSaeLensDir and by the trainer's export.
+ * The one writer of SAELens folders: host tensors (SAELens names) and their cfg as SAELens 6 writes
+ * it (saelens-cfg.ts), stamped with the jumplens version. Used by saveSaeLensDir (convert, Gemma
+ * Scope conversions) and by the trainer's export (training, fine-tuning, sweeps).
  */
 export function writeSaeLensDir(dir: string, cfg: SaeConfig, tensors: Record<string, { data: Float32Array; shape: number[] }>, opts: WriteSaeOptions = {}): void {
   const dtype = opts.dtype ?? cfg.dtype;
   writeSafetensors(path.join(dir, WEIGHTS_FILE), tensors, { dtype: ST_DTYPE[dtype] });
-  writeJsonAtomic(path.join(dir, CFG_FILE), { ...cfg, dtype, metadata: { ...cfg.metadata, jumplens_version: jumplensVersion() } });
+  writeJsonAtomic(path.join(dir, CFG_FILE), saeLensCfgJson(cfg, dtype, jumplensVersion()));
   if (opts.scalingFactor !== undefined) writeJsonAtomic(path.join(dir, SCALER_FILE), { scaling_factor: opts.scalingFactor });
   if (opts.logSparsity) writeSparsity(dir, opts.logSparsity, cfg.d_sae);
 }
