@@ -74,7 +74,9 @@ export function parseSaeConfig(raw: unknown, file: string): SaeConfig {
     if (c[oldKey] !== undefined && metadata[newKey] === undefined) metadata[newKey] = c[oldKey];
     if (oldKey !== newKey || c.metadata === undefined) delete c[oldKey];
   }
-  const arch = architectureFromCfg(c, file);
+  let arch = architectureFromCfg(c, file);
+  // SAELens 6 has no inference BatchTopK: the writer stores one as the JumpReLU it equals and marks it.
+  if (arch === 'jumprelu' && metadata.jumplens_architecture === 'batchtopk') arch = 'batchtopk';
   for (const k of ['d_in', 'd_sae'] as const) {
     if (!Number.isSafeInteger(c[k]) || (c[k] as number) <= 0) throw new Error(`${file}: ${k} must be a positive integer, got ${JSON.stringify(c[k])}`);
   }

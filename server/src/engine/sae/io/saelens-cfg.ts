@@ -19,8 +19,9 @@ const ARCH_FIELDS: Record<SaeConfig['architecture'], Record<string, unknown>> = 
   standard: {},
   gated: {},
   topk: { k: undefined, rescale_acts_by_decoder_norm: false },
-  // BatchTopK has no inference class in SAELens 6 (it exports as JumpReLU); its training config's k.
-  batchtopk: { k: undefined },
+  // BatchTopK has no inference class in SAELens 6 (`BatchTopKTrainingSAE` exports a JumpReLU with a
+  // [d_sae] threshold); written as that JumpReLU, marked in metadata so JumpLens reads it back as BatchTopK.
+  batchtopk: {},
 };
 
 /** Major version of a "6.18.0" / "6.0.0-rc.0" string, or undefined. */
@@ -48,6 +49,7 @@ export function saeLensCfgJson(cfg: SaeConfig, dtype: SaeDtype, jumplensVersion:
     ...md,
     jumplens_version: jumplensVersion,
   };
+  if (cfg.architecture === 'batchtopk') metadata.jumplens_architecture = 'batchtopk';
   // Keys spread from md must not put back an old version the lines above replaced.
   metadata.sae_lens_version = keepVersion ? md.sae_lens_version : SAELENS_FORMAT_VERSION;
   const out: Record<string, unknown> = {
@@ -66,6 +68,6 @@ export function saeLensCfgJson(cfg: SaeConfig, dtype: SaeDtype, jumplensVersion:
   }
   // Keys JumpLens does not interpret (a round trip of someone else's file) go back unchanged.
   for (const [k, v] of Object.entries(cfg)) if (!BASE_KEYS.includes(k) && !(k in out) && v !== undefined) out[k] = v;
-  out.architecture = cfg.architecture;
+  out.architecture = cfg.architecture === 'batchtopk' ? 'jumprelu' : cfg.architecture;
   return out;
 }

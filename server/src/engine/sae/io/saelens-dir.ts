@@ -59,6 +59,10 @@ export function loadSaeLensDir(dir: string): Sae {
       }
       // Missing tensors are reported by createSae, which knows what each architecture needs.
     }
+    if (cfg.architecture === 'batchtopk' && cfg.rescale_acts_by_decoder_norm) {
+      foldDecoderNorm(params, weightsFile);
+      cfg.rescale_acts_by_decoder_norm = false;
+    }
     const st = header.entries.get('W_enc')?.dtype;
     if (st === 'F16') cfg.dtype = 'float16';
     else if (st === 'BF16') cfg.dtype = 'bfloat16';
@@ -76,6 +80,22 @@ export function loadSaeLensDir(dir: string): Sae {
     }
   }
   return createSae(cfg, params, { source: weightsFile, scalingFactor });
+}
+
+/**
+ * A SAELens BatchTopK training checkpoint with rescale_acts_by_decoder_norm (its default) thresholds
+ * z · ‖d_j‖ and decodes f / ‖d_j‖. Folding the norms in, as SAELens's `fold_W_dec_norm` does before it
+ * exports the JumpReLU, gives the same f with plain weights: W_enc[:, j] and b_enc[j] times ‖d_j‖,
+ * W_dec[j] divided by it. W_enc: [d_in, d_sae], W_dec: [d_sae, d_in], b_enc: [d_sae].
+ */
+function foldDecoderNorm(p: SaeParams, file: string): void {
+  if (!p.W_enc || !p.W_dec || !p.b_enc) throw new Error(`${file}: a batchtopk checkpoint needs W_enc, W_dec and b_enc`);
+  const [enc, dec, b] = [p.W_enc, p.W_dec, p.b_enc];
+  const norms = tf.norm(dec, 'euclidean', 1); // [d_sae]
+  p.W_enc = tf.mul(enc, norms);
+  p.b_enc = tf.mul(b, norms);
+  p.W_dec = tf.div(dec, tf.expandDims(norms, 1));
+  tf.dispose([enc, dec, b, norms]);
 }
 
 function tensorOf(header: ReturnType<typeof readSafetensorsHeader>, name: string): Tensor {
