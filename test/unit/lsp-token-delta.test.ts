@@ -49,3 +49,12 @@ test('semantic tokens: one type per activation level, relative positions, silent
   // An unknown previous result gets the full tokens.
   assert.deepEqual((cache.delta('u', 'stale', next) as { data: number[] }).data, next);
 });
+
+test('sparse top-k orders tied activations by feature id, as torch.topk does', async () => {
+  const { orderTiesByIndex } = await import('../../server/src/engine/sae/sparse-topk');
+  const vals = Float32Array.from([3, 2, 2, 2, 0, 5, 5, 1]);
+  const ids = Int32Array.from([9, 7, 1, 4, 0, 8, 2, 3]);
+  orderTiesByIndex(vals, ids, 2, 4);
+  assert.deepEqual(Array.from(ids), [9, 1, 4, 7, 2, 8, 3, 0]);
+  assert.deepEqual(Array.from(vals), [3, 2, 2, 2, 5, 5, 1, 0]);
+});
