@@ -297,3 +297,12 @@ test('train --activations X.npy --hook H --model M keeps the hook and model in t
   assert.equal(md.context_size, 64);
   assert.equal(md.dataset_path, path.resolve('acts/x.npy'));
 });
+
+test('the shipped default SAE loads in SAELens 6 with its hook: metadata.sae_lens_version ≥ 6', () => {
+  const cfg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'assets', 'default-sae', 'cfg.json'), 'utf8'));
+  assert.match(cfg.metadata.sae_lens_version, /^6\./);
+  assert.equal(cfg.metadata.hook_name, 'blocks.2.hook_resid_post');
+  assert.equal(cfg.metadata.model_name, 'stories260K');
+  assert.equal(cfg.device, 'cpu');
+  assert.equal(cfg.reshape_activations, 'none');
+});
