@@ -138,6 +138,17 @@ test('a pre-6.0 activation JumpLens cannot compute is a clear error, not a silen
     await assert.rejects(loadSae(dir), /cfg\.json: topk SAE needs k/);
     writeFileSync(cfgFile, JSON.stringify({ ...cfg, dtype: 'int8' }));
     await assert.rejects(loadSae(dir), /cfg\.json: dtype "int8" is not supported/);
+    // A learned fine-tuning scale in the weights (SAELens < 6 Gated/standard fine-tunes) is refused.
+    writeFileSync(cfgFile, JSON.stringify(cfg));
+    const wFile = path.join(dir, 'sae_weights.safetensors');
+    const h = (await import('../../server/src/engine/io/safetensors')).readSafetensorsHeader(wFile);
+    const { readTensorF32 } = await import('../../server/src/engine/io/safetensors');
+    const tensors: Record<string, { data: Float32Array; shape: number[] }> = {};
+    for (const name of h.entries.keys()) tensors[name] = readTensorF32(h, name);
+    writeSafetensors(wFile, { ...tensors, scaling_factor: { data: new Float32Array(8).fill(1.5), shape: [8] } });
+    await assert.rejects(loadSae(dir), /tensor scaling_factor is not all ones/);
+    writeSafetensors(wFile, { ...tensors, scaling_factor: { data: new Float32Array(8).fill(1), shape: [8] } });
+    (await loadSae(dir)).dispose();
   } finally {
     cleanup();
   }

@@ -43,6 +43,13 @@ export function loadSaeLensDir(dir: string): Sae {
       throw new Error(`${weightsFile}: tensor ${name} has shape [${got.join(', ')}] but cfg (d_in=${cfg.d_in}, d_sae=${cfg.d_sae}) needs [${shapes[name].join(', ')}]`);
     }
   }
+  // SAELens's read_sae_components_from_disk drops an all-ones `scaling_factor`; any other value is a
+  // learned per-feature scale JumpLens does not apply, so it is refused rather than ignored.
+  for (const name of ['scaling_factor', 'finetuning_scaling_factor']) {
+    if (!header.entries.has(name)) continue;
+    const { data } = readTensorF32(header, name);
+    if (data.some((v) => v !== 1)) throw new Error(`${weightsFile}: tensor ${name} is not all ones (a fine-tuning scale JumpLens does not support)`);
+  }
   const params: SaeParams = {};
   try {
     for (const name of want) {
