@@ -10,7 +10,8 @@ import type { BenchRow } from './index';
 import { startDaemon, writeRandomSae } from '../test/helpers/daemon-client';
 import { REPO_ROOT, tempDir } from '../test/helpers/paths';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { TokenFeaturesParams } from '../protocol';
+import { TOKEN_FEATURES_DELTA_OPTION, type TokenFeaturesMessage, type TokenFeaturesParams } from '../protocol';
+import { TokenState } from '../client/src/token-state';
 
 const N = 60;
 
@@ -24,7 +25,8 @@ export async function run(): Promise<BenchRow[]> {
   const asset = path.join(REPO_ROOT, 'assets', 'default-sae');
   const sae = existsSync(path.join(asset, 'cfg.json')) ? asset : await writeRandomSae(path.join(tmp.dir, 'sae'), 2048);
   const saeName = sae === asset ? 'assets/default-sae (d_sae 1024)' : 'random JumpReLU d_sae=2048';
-  const d = await startDaemon({ sae, debounceMs: 0, runsDir: path.join(tmp.dir, 'runs') }, tmp.dir);
+  // As the VS Code client does: per-keystroke notifications are deltas (only the changed tokens).
+  const d = await startDaemon({ sae, debounceMs: 0, runsDir: path.join(tmp.dir, 'runs'), [TOKEN_FEATURES_DELTA_OPTION]: true }, tmp.dir);
   const rows: BenchRow[] = [];
   // A TinyStories-like prompt of about 128 tokens.
   const PROMPT =
@@ -40,26 +42,36 @@ export async function run(): Promise<BenchRow[]> {
       const uri = `file:///bench-${n++}.jlp`;
       let doc = TextDocument.create(uri, 'jumplens-prompt', 1, text);
       void d.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'jumplens-prompt', version: 1, text } });
-      const first = (await d.waitFor('jumplens/tokenFeatures', (p) => p.uri === uri && p.version === 1)) as TokenFeaturesParams;
+      const state = new TokenState();
+      const first = state.update((await d.waitFor('jumplens/tokenFeatures', (p) => p.uri === uri && p.version === 1)) as TokenFeaturesMessage);
       const ms: number[] = [];
       const recomputed: number[] = [];
+      // JSON bytes of each notification's params as sent (delta), and of the full list it stands for.
+      const sent: number[] = [];
+      const fullBytes: number[] = [];
       for (let i = 0; i < N; i++) {
         const range = { start: doc.positionAt(at), end: doc.positionAt(i % 2 === 0 ? at : at + 1) };
         const ins = i % 2 === 0 ? 'e' : '';
         const v = doc.version + 1;
         const t0 = performance.now();
         void d.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ range, text: ins }] });
-        const p = (await d.waitFor('jumplens/tokenFeatures', (x) => x.uri === uri && x.version === v)) as TokenFeaturesParams;
+        const msg = (await d.waitFor('jumplens/tokenFeatures', (x) => x.uri === uri && x.version === v)) as TokenFeaturesMessage;
+        const elapsed = performance.now() - t0;
+        const p: TokenFeaturesParams = state.update(msg);
         doc = TextDocument.update(doc, [{ range, text: ins }], v);
         if (i >= 4) {
-          ms.push(performance.now() - t0);
+          ms.push(elapsed);
           recomputed.push(p.recomputed);
+          sent.push(Buffer.byteLength(JSON.stringify(msg)));
+          fullBytes.push(Buffer.byteLength(JSON.stringify(p)));
         }
       }
       const c = `${first.tokens.length}-token ${name}, stories260K + ${saeName}`;
       const avgRe = recomputed.reduce((a, b) => a + b, 0) / recomputed.length;
       rows.push({ bench: 'keystroke', case: `${c}: p50`, value: pct(ms, 50), unit: 'ms', extra: `~${avgRe.toFixed(0)} tokens recomputed` });
       rows.push({ bench: 'keystroke', case: `${c}: p95`, value: pct(ms, 95), unit: 'ms' });
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      rows.push({ bench: 'keystroke', case: `${c}: bytes sent per keystroke`, value: Math.round(mean(sent)), unit: 'B', extra: `full list ${Math.round(mean(fullBytes))} B` });
     };
     await measure('prompt, typing at the end', PROMPT, PROMPT.length);
     await measure('prompt, editing in the middle', PROMPT, Math.floor(PROMPT.length / 2));

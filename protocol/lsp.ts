@@ -104,3 +104,47 @@ export const JobEventNotification = new NotificationType<JobEvent>(Methods.jobEv
 export const ApiEndpointRequest = new RequestType0<ApiEndpointResult, void>(Methods.apiEndpoint);
 
 export type { JobCommandResult };
+
+// ---- Token-feature deltas, semantic token levels, the jobs view (issue #13) ----
+
+/** `initializationOptions[TOKEN_FEATURES_DELTA_OPTION] = true`: the client merges `delta` notifications. */
+export const TOKEN_FEATURES_DELTA_OPTION = 'tokenFeaturesDelta';
+
+/**
+ * On a `jumplens/tokenFeatures` sent to a client that opted in: `tokens` then holds only the tokens
+ * that replace `[start, start + deleteCount)` of the list the client holds for `baseVersion` (the
+ * version of the previous notification for this uri). Without `delta`, `tokens` is the full list.
+ * Sent by the daemon per analysis so a one-token edit of a 950-token file costs one token, not all.
+ */
+export interface TokenFeaturesDelta {
+  baseVersion: number;
+  start: number;
+  deleteCount: number;
+}
+
+/** The tokenFeatures params as sent: full, or a delta for clients that opted in. */
+export type TokenFeaturesMessage = TokenFeaturesParams & { delta?: TokenFeaturesDelta };
+
+/**
+ * Semantic token types, one per activation level: the token's strongest feature relative to that
+ * feature's max (rel) in five bands, level i covering [i/5, (i+1)/5). Tokens where nothing fires get
+ * no semantic token. Neovim styles them with `@lsp.type.jumplensLevel<i>` highlight groups.
+ */
+export const SEMANTIC_TOKEN_LEVELS = 5;
+export const SEMANTIC_TOKEN_TYPES: readonly string[] = Array.from({ length: SEMANTIC_TOKEN_LEVELS }, (_, i) => `jumplensLevel${i}`);
+
+/** One job as any LSP client shows it (`jumplens/jobs`). */
+export interface JobSummary {
+  id: string;
+  kind: JobInfo['spec']['kind'];
+  state: JobInfo['state'];
+  /** The same text the job's `$/progress` end carries (state, main metrics, output path). */
+  outcome: string;
+  /** The run folder the job writes (its SAE, curves, results). */
+  outputPath: string;
+  createdAt: string;
+}
+
+/** `jumplens/jobs`: every job the daemon knows, newest last. Any client (Neovim, Helix) can list results with it. */
+export const JobsMethod = 'jumplens/jobs';
+export const JobsRequest = new RequestType0<JobSummary[], void>(JobsMethod);

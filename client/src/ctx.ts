@@ -3,7 +3,8 @@
 // else; the daemon's notifications are routed here to the part that draws them.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, State, type LanguageClient } from 'vscode-languageclient/node';
-import { Methods, type ApiEndpointResult, type JobEvent, type SetAnalyzedParams, type TokenFeaturesParams } from '../../protocol';
+import { Methods, type ApiEndpointResult, type JobEvent, type SetAnalyzedParams, type TokenFeaturesMessage } from '../../protocol';
+import { TokenState } from './token-state';
 import { bundledSae, createDaemonClient } from './daemon';
 import { TokenDecorations } from './decorations';
 import { JobNotifier } from './job-notify';
@@ -118,7 +119,7 @@ export class Ctx implements vscode.Disposable {
     this.languageClient = client;
     this.runtime = d.runtime;
     this.output.appendLine(`starting daemon on ${this.runtime}`);
-    client.onNotification(Methods.tokenFeatures, (p: TokenFeaturesParams) => this.onTokenFeatures(p));
+    client.onNotification(Methods.tokenFeatures, (p: TokenFeaturesMessage) => this.onTokenFeatures(p));
     client.onNotification(Methods.statusChanged, () => void this.statusRefresh.refresh());
     client.onNotification(Methods.jobEvent, (e: JobEvent) => {
       this.jobs.dispatch(e);
@@ -152,7 +153,11 @@ export class Ctx implements vscode.Disposable {
     await this.start();
   }
 
-  private onTokenFeatures(p: TokenFeaturesParams): void {
+  /** Full token lists, merged from the daemon's deltas (token-state.ts). */
+  private readonly tokenState = new TokenState();
+
+  private onTokenFeatures(msg: TokenFeaturesMessage): void {
+    const p = this.tokenState.update(msg);
     this.decorations.update(p);
     this.status.latency(p.latencyMs);
     if (p.partial) this.view.sendFor(p.uri);
@@ -171,6 +176,7 @@ export class Ctx implements vscode.Disposable {
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.view.changed(e.textEditor)),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.decorations.forget(d.uri.toString());
+        this.tokenState.forget(d.uri.toString());
         this.view.forget(d.uri.toString());
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import type { TokenFeatures } from '../../protocol';
+import { TOKEN_FEATURES_DELTA_OPTION, type TokenFeatures } from '../../protocol';
 import { focusLinksMarkdown, tokenAt } from './hover-links';
 import { resolveNodePath } from './node-path';
 import { withDefaultSae } from './settings-defaults';
@@ -32,7 +32,8 @@ export function createDaemonClient(context: vscode.ExtensionContext, output: vsc
     outputChannel: output,
     // The daemon's hovers link to these commands; no other command may run from a hover.
     markdown: { isTrusted: { enabledCommands: ['jumplens.focusFeature', 'jumplens.openFeatureBrowser'] }, supportHtml: false },
-    initializationOptions: withDefaultSae({ extensionPath: context.extensionPath, ...plainSettings() }, defaultSae),
+    // tokenFeaturesDelta: this client merges per-keystroke deltas (token-state.ts).
+    initializationOptions: withDefaultSae({ extensionPath: context.extensionPath, ...plainSettings(), [TOKEN_FEATURES_DELTA_OPTION]: true }, defaultSae),
     middleware: {
       // An empty jumplens.sae means the SAE shipped with the extension (assets/default-sae), when present.
       workspace: {

@@ -41,7 +41,8 @@ test('every architecture round-trips through a SAELens folder in float32, float1
         assert.deepEqual(h.entries.get('W_dec')!.shape, [48, 16]);
         assert.equal(h.entries.get('W_enc')!.dtype, { float32: 'F32', float16: 'F16', bfloat16: 'BF16' }[dtype]);
         const cfg = JSON.parse(readFileSync(path.join(out, 'cfg.json'), 'utf8'));
-        assert.equal(cfg.architecture, arch);
+        // SAELens 6 has no inference BatchTopK: it is stored as the JumpReLU it equals.
+        assert.equal(cfg.architecture, arch === 'batchtopk' ? 'jumprelu' : arch);
         assert.equal(cfg.d_in, 16);
         assert.equal(cfg.d_sae, 48);
         assert.equal(cfg.dtype, dtype);
@@ -88,7 +89,10 @@ test('loads a folder written the way SAELens 6 writes one, including a pre-6.0 c
     const out = path.join(dir, 'resaved');
     await saveSae(out, sae);
     const cfg = JSON.parse(readFileSync(path.join(out, 'cfg.json'), 'utf8'));
-    assert.equal(cfg.sae_lens_training_version, '3.0.0');
+    // Pre-6.0 top-level metadata keys move into metadata; the format version becomes SAELens 6's.
+    assert.equal(cfg.metadata.sae_lens_training_version, '3.0.0');
+    assert.equal(cfg.metadata.sae_lens_version, '6.18.0');
+    assert.equal(cfg.hook_point_layer, 8, 'keys JumpLens does not interpret survive');
     assert.equal(cfg.metadata.hook_name, 'blocks.8.hook_resid_pre');
     assert.ok(readSafetensorsHeader(path.join(out, 'sae_weights.safetensors')).entries.has('threshold'));
     sae.dispose();

@@ -25,4 +25,6 @@ export interface LspClient {
    * server creates; undefined when the client shows no progress.
    */
   progress(token: ProgressToken | undefined): Promise<ProgressReporter | undefined>;
+  /** `workspace/semanticTokens/refresh` or `workspace/inlayHint/refresh` (only sent to clients that support it). */
+  refresh?(what: 'semanticTokens' | 'inlayHint'): void;
 }

@@ -12,6 +12,7 @@ import {
 import {
   ApiEndpointRequest,
   FocusFeatureRequest,
+  JobsRequest,
   ListJobsRequest,
   SetAnalyzedRequest,
   StatusRequest,
@@ -40,6 +41,7 @@ export function bindLspConnection(connection: Connection, deps: LspServerDeps, o
     publishDiagnostics: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
     error: (message) => connection.console.error(message),
     configuration: (section) => connection.workspace.getConfiguration(section),
+    refresh: (what) => void (what === 'semanticTokens' ? connection.languages.semanticTokens.refresh() : connection.languages.inlayHint.refresh()).catch(() => undefined),
     async progress(token) {
       if (token !== undefined) return progressOn(token);
       if (!hasProgress) return undefined;
@@ -76,6 +78,10 @@ export function bindLspConnection(connection: Connection, deps: LspServerDeps, o
   connection.onRequest(FocusFeatureRequest, (p) => server.focusFeature(p));
   connection.onRequest(ListJobsRequest, () => server.listJobs());
   connection.onRequest(ApiEndpointRequest, () => server.apiEndpoint());
+  // Issue #13: semantic token levels and the jobs view for any LSP client.
+  connection.languages.semanticTokens.on((p) => server.semanticTokensFull(p));
+  connection.languages.semanticTokens.onDelta((p) => server.semanticTokensDelta(p));
+  connection.onRequest(JobsRequest, () => server.jobSummaries());
   connection.onShutdown(async () => {
     server.shutdown();
     await onShutdown();

@@ -19,6 +19,10 @@ import {
   type InitializeResult,
   type InlayHint,
   type InlayHintParams,
+  type SemanticTokens,
+  type SemanticTokensDelta,
+  type SemanticTokensDeltaParams,
+  type SemanticTokensParams,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
@@ -44,6 +48,9 @@ import { directiveCompletions, directiveHover } from './directive-help';
 import { hoverMarkdown } from './hover';
 import { JobCommands } from './job-commands';
 import type { LspClient } from './lsp-client';
+import { TOKEN_FEATURES_DELTA_OPTION, TokenFeaturesNotification, jobOutcome, type JobSummary, type TokenFeaturesParams } from '../../../protocol';
+import { SEMANTIC_TOKENS_LEGEND, SemanticTokensCache, encodeSemanticTokens } from './semantic-tokens';
+import { TokenDeltaEncoder } from './token-delta';
 
 /** What the composition root gives the language server. */
 export interface LspServerDeps {
@@ -62,12 +69,18 @@ export class LspServer {
   private initOptions: unknown;
   private hasConfiguration = false;
   settings: DaemonSettings = DEFAULT_SETTINGS;
+  // Issue #13: per-keystroke deltas, semantic tokens and refreshes for plain LSP clients.
+  private readonly tokenDeltas = new TokenDeltaEncoder();
+  private readonly semanticTokenResults = new SemanticTokensCache();
+  private sendDeltas = false;
+  private refreshSemanticTokens = false;
+  private refreshInlayHints = false;
 
   constructor(
     private readonly client: LspClient,
     private readonly deps: LspServerDeps,
   ) {
-    this.analysis = new AnalysisScheduler(deps.session, client, this.documents, () => this.settings);
+    this.analysis = new AnalysisScheduler(deps.session, this.analysisClient(), this.documents, () => this.settings);
     this.jobCommands = new JobCommands(() => this.jobs, client);
   }
 
@@ -75,6 +88,9 @@ export class LspServer {
     this.initOptions = params.initializationOptions;
     this.settings = mergeSettings(DEFAULT_SETTINGS, this.initOptions);
     this.hasConfiguration = params.capabilities.workspace?.configuration === true;
+    this.sendDeltas = (this.initOptions as Record<string, unknown> | undefined)?.[TOKEN_FEATURES_DELTA_OPTION] === true;
+    this.refreshSemanticTokens = params.capabilities.workspace?.semanticTokens?.refreshSupport === true;
+    this.refreshInlayHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
     const root = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     const io = (this.initOptions ?? {}) as { runsDir?: string };
     const base = root?.startsWith('file:') ? fileURLToPath(root) : process.cwd();
@@ -85,6 +101,7 @@ export class LspServer {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
         inlayHintProvider: true,
+        semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: { delta: true }, range: false },
         completionProvider: { triggerCharacters: ['@'] },
         executeCommandProvider: { commands: Object.values(Commands) },
       },
@@ -123,6 +140,8 @@ export class LspServer {
 
   didClose(p: DidCloseTextDocumentParams): void {
     this.documents.delete(p.textDocument.uri);
+    this.tokenDeltas.forget(p.textDocument.uri);
+    this.semanticTokenResults.forget(p.textDocument.uri);
     this.analysis.close(p.textDocument.uri);
   }
 
@@ -242,6 +261,56 @@ export class LspServer {
 
   executeCommand(p: ExecuteCommandParams): Promise<JobCommandResult> {
     return this.jobCommands.execute(p);
+  }
+
+  // ---- Issue #13: semantic tokens, deltas, refreshes, jobs for any client ----
+
+  /**
+   * The client the scheduler sends through: each analysis's tokenFeatures goes out as a delta to
+   * clients that opted in, and tells clients that can refresh to re-ask for semantic tokens and
+   * inlay hints (their first request may have come before the analysis landed).
+   */
+  private analysisClient(): LspClient {
+    const c = this.client;
+    return {
+      ...c,
+      notify: (type, params) => {
+        if (type.method !== TokenFeaturesNotification.method) return c.notify(type, params);
+        const p = params as unknown as TokenFeaturesParams;
+        c.notify(TokenFeaturesNotification, this.sendDeltas ? this.tokenDeltas.encode(p) : p);
+        if (this.refreshSemanticTokens) c.refresh?.('semanticTokens');
+        if (this.refreshInlayHints) c.refresh?.('inlayHint');
+      },
+    };
+  }
+
+  /** The analysed tokens of the document's current version, after pending analysis; undefined if none yet. */
+  private async currentTokens(uri: string) {
+    const doc = this.documents.get(uri);
+    if (!doc || !this.analysis.isAnalyzed(doc)) return undefined;
+    await this.analysis.flush(uri);
+    const last = this.analysis.get(uri)?.analysis?.last;
+    return last && last.version === doc.version ? { doc, tokens: last.tokens } : undefined;
+  }
+
+  private async semanticData(uri: string): Promise<number[]> {
+    const cur = await this.currentTokens(uri);
+    if (!cur) return [];
+    const lines = cur.doc.getText().split(/\r?\n/);
+    return encodeSemanticTokens(cur.tokens, (l) => lines[l]?.length ?? 0);
+  }
+
+  async semanticTokensFull(p: SemanticTokensParams): Promise<SemanticTokens> {
+    return this.semanticTokenResults.full(p.textDocument.uri, await this.semanticData(p.textDocument.uri));
+  }
+
+  async semanticTokensDelta(p: SemanticTokensDeltaParams): Promise<SemanticTokens | SemanticTokensDelta> {
+    return this.semanticTokenResults.delta(p.textDocument.uri, p.previousResultId, await this.semanticData(p.textDocument.uri));
+  }
+
+  /** `jumplens/jobs`: each job's state, outcome (as its `$/progress` end says it) and output folder. */
+  jobSummaries(): JobSummary[] {
+    return this.listJobs().map((j) => ({ id: j.id, kind: j.spec.kind, state: j.state, outcome: jobOutcome(j), outputPath: j.dir, createdAt: j.createdAt }));
   }
 
   /** Stops pending analyses (the root then disposes the session, jobs and ws server). */

@@ -1,4 +1,4 @@
-// NumPy .npy (format 1.0/2.0, little-endian, C order): activations and feature codes exchanged with
+// NumPy .npy (format 1.0/2.0, little-endian, C or Fortran order on read, C order on write): activations and feature codes exchanged with
 // Python, and the arrays inside Gemma Scope's params.npz. The npm npy packages read only (npyjs) or
 // are unmaintained, and the format is a 10-byte preamble plus a Python-literal header, so it is here.
 import { checkTensorBytes, shapeBytes } from './limits';
@@ -25,7 +25,7 @@ export function npyDeclaredBytes(bytes: Uint8Array, name: string): number {
 
 const SIZES: Record<string, number> = { '<f4': 4, '<f8': 8, '<f2': 2, '<i4': 4, '<i8': 8, '|u1': 1, '|i1': 1, '|b1': 1 };
 
-function parseHeader(bytes: Uint8Array, name: string): { descr: string; shape: number[]; size: number; hstart: number; hlen: number } {
+function parseHeader(bytes: Uint8Array, name: string): { descr: string; shape: number[]; size: number; hstart: number; hlen: number; fortranOrder: boolean } {
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) throw new Error(`${name}: not a .npy file (bad magic)`);
   const major = bytes[6];
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -37,7 +37,6 @@ function parseHeader(bytes: Uint8Array, name: string): { descr: string; shape: n
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeStr = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeStr === undefined) throw new Error(`${name}: malformed .npy header ${JSON.stringify(header.trim())}`);
-  if (fortran === 'True') throw new Error(`${name}: Fortran-order arrays are not supported; save with np.ascontiguousarray`);
   const shape = shapeStr
     .split(',')
     .map((s) => s.trim())
@@ -46,12 +45,12 @@ function parseHeader(bytes: Uint8Array, name: string): { descr: string; shape: n
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${name}: bad shape (${shapeStr})`);
   const size = SIZES[descr];
   if (!size) throw new Error(`${name}: unsupported dtype ${descr} (supported: ${Object.keys(SIZES).join(' ')}; big-endian is not)`);
-  return { descr, shape, size, hstart, hlen };
+  return { descr, shape, size, hstart, hlen, fortranOrder: fortran === 'True' };
 }
 
 /** Parses .npy bytes; `name` (a file or archive member) is used in error messages. */
 export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
-  const { descr, shape, size, hstart, hlen } = parseHeader(bytes, name);
+  const { descr, shape, size, hstart, hlen, fortranOrder } = parseHeader(bytes, name);
   const n = shape.reduce((a, d) => a * d, 1);
   const body = bytes.subarray(hstart + hlen);
   // The decoded array is float32/int32: 4 bytes an element whatever the stored width.
@@ -87,7 +86,30 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
     default:
       data = Int32Array.from(new Uint8Array(ab));
   }
-  return { data, shape, descr };
+  // numpy (and so SAELens's Gemma Scope loader) reads Fortran-order arrays; they are reordered to C order here.
+  return { data: fortranOrder && shape.length > 1 ? fortranToC(data, shape) : data, shape, descr };
+}
+
+/** Column-major data of `shape` -> the same array in row-major order. */
+export function fortranToC<T extends NpyData>(data: T, shape: number[]): T {
+  const out = new (data.constructor as new (n: number) => T)(data.length);
+  const nd = shape.length;
+  // Fortran strides: element (i0..i_{nd-1}) sits at Σ i_j · Π_{l<j} shape_l.
+  const fStride = shape.map((_, j) => shape.slice(0, j).reduce((a, d) => a * d, 1));
+  const idx = new Array<number>(nd).fill(0);
+  let src = 0;
+  for (let c = 0; c < data.length; c++) {
+    out[c] = data[src];
+    // Advance the C-order index (last axis fastest) and keep src in step.
+    for (let j = nd - 1; j >= 0; j--) {
+      idx[j]++;
+      src += fStride[j];
+      if (idx[j] < shape[j]) break;
+      src -= fStride[j] * shape[j];
+      idx[j] = 0;
+    }
+  }
+  return out;
 }
 
 export function readNpy(file: string): NpyArray {

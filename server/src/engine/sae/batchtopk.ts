@@ -8,7 +8,7 @@ import type { ResolvedTrainConfig } from '../train/config';
 import { detached } from '../train/jumprelu-ste';
 import { BaseSae } from './base-sae';
 import { foldBias, jumpReluOfRelu } from './jumprelu';
-import { auxKLoss, validateK } from './topk';
+import { auxKLoss, exactTopKMask, validateK } from './topk';
 import type { SaeConfig, SaeParams } from './types';
 import { TrainingSae, type ExportedTensors, type HostTensors, type LossTerms, type StepMetrics } from './training-sae-base';
 
@@ -74,10 +74,12 @@ export class BatchTopKTrainingSae extends TrainingSae {
     const kb = Math.min(c.k * B, B * c.d_sae);
     let minKept: Tensor | undefined;
     const mask = detached<Tensor2D>((rr) => {
-      // sorted: the k·B-th value is the last of a SORTED top-k (unsorted order is backend-defined).
-      const kth = tf.slice(tf.topk(tf.reshape(rr, [-1]), kb, true).values, [kb - 1], [1]);
+      const flat = tf.reshape(rr, [1, -1]) as Tensor2D;
+      const kth = tf.slice(tf.topk(flat, kb, true).values, [0, kb - 1], [1, 1]);
       minKept = tf.keep(tf.reshape(kth, []));
-      return tf.cast(tf.logicalAnd(tf.greaterEqual(rr, kth), tf.greater(rr, 0)), 'float32') as Tensor2D;
+      // Exactly k·B kept, ties at the cut by index (SAELens's topk over the flattened batch).
+      const keep = tf.reshape(exactTopKMask(flat, kb), rr.shape);
+      return tf.mul(keep, tf.cast(tf.greater(rr, 0), 'float32')) as Tensor2D;
     })(r);
     const f = tf.mul(r, mask) as Tensor2D;
     return { f, sparsity: tf.scalar(0), aux: tf.scalar(0), minKept, residualAux: c.auxKCoefficient > 0 ? (e) => auxKLoss(this, pi, e) : undefined };

@@ -18,8 +18,33 @@ export async function sparseTopK(f: Tensor2D, k: number): Promise<SparseTopK> {
     const ids = Int32Array.from(i as Int32Array);
     // Entries past a token's L0 are zeros picked by topk: report them as value 0 (not features).
     for (let r = 0; r < n; r++) for (let j = 0; j < kk; j++) if (!(vals[r * kk + j] > 0)) vals[r * kk + j] = 0;
+    orderTiesByIndex(vals, ids, n, kk);
     return { indices: ids, values: vals, n, k: kk, l0: Int32Array.from(c as Float32Array) };
   } finally {
     tf.dispose([values, indices, l0]);
+  }
+}
+
+/**
+ * SAELens's tie rule (torch.topk's order): among equal activations the lower feature id comes
+ * first. Backends differ in how they order ties inside the k returned, so each row is put in
+ * (value desc, id asc) order here. vals, ids: [n, k], rewritten in place.
+ */
+export function orderTiesByIndex(vals: Float32Array, ids: Int32Array, n: number, k: number): void {
+  for (let r = 0; r < n; r++) {
+    const o = r * k;
+    // Insertion sort: rows arrive sorted by value, so only runs of ties move.
+    for (let j = o + 1; j < o + k; j++) {
+      const v = vals[j];
+      const id = ids[j];
+      let i = j - 1;
+      while (i >= o && (vals[i] < v || (vals[i] === v && ids[i] > id))) {
+        vals[i + 1] = vals[i];
+        ids[i + 1] = ids[i];
+        i--;
+      }
+      vals[i + 1] = v;
+      ids[i + 1] = id;
+    }
   }
 }

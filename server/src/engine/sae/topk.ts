@@ -38,11 +38,25 @@ export class TopKSae extends BaseSae {
 
 /** z: [batch, d_sae] -> ReLU of the k largest entries of each row, zeros elsewhere. */
 export function topKMask(z: Tensor2D, k: number): Tensor2D {
+  return tf.tidy(() => tf.mul(tf.relu(z), exactTopKMask(z, k)) as Tensor2D);
+}
+
+/**
+ * 1 at exactly the k largest entries of each row of a: [batch, n], else 0, as SAELens's
+ * `torch.topk` + scatter keeps exactly k: entries above the row's k-th value all stay, and among
+ * entries tied with it the lowest indices fill the remaining places (torch.topk's and tfjs's order).
+ * Built from the k-th value, a compare and a cumulative count of ties, so no scatter is needed.
+ */
+export function exactTopKMask(a: Tensor2D, k: number): Tensor2D {
   return tf.tidy(() => {
-    // The k-th largest value of each row as the cut: one topk and one compare, no scatter. Exact
-    // ties at the cut keep all tied entries, which real activations make vanishingly rare.
-    const kth = tf.slice(tf.topk(z, k).values, [0, k - 1], [-1, 1]);
-    return tf.mul(tf.relu(z), tf.cast(tf.greaterEqual(z, kth), 'float32')) as Tensor2D;
+    const kth = tf.slice(tf.topk(a, k, true).values, [0, k - 1], [-1, 1]); // [batch, 1]
+    const above = tf.cast(tf.greater(a, kth), 'float32');
+    const tied = tf.cast(tf.equal(a, kth), 'float32');
+    // Places left for tied entries: k − #above, each ≥ 1 since the k-th value itself is tied.
+    const room = tf.sub(k, tf.sum(above, 1, true));
+    // cumsum counts ties left to right (exact in float32 below 2^24 entries a row).
+    const firstTies = tf.cast(tf.lessEqual(tf.cumsum(tied, 1), room), 'float32');
+    return tf.add(above, tf.mul(tied, firstTies)) as Tensor2D;
   });
 }
 
@@ -54,10 +68,9 @@ export interface TopKTrainFields {
   kAux: number;
 }
 
-/** Per-token keep mask of the k largest entries of a: [batch, d_sae] (no gradient). */
+/** Per-token keep mask of exactly the k largest entries of a: [batch, d_sae] (no gradient). */
 export function topkKeepMask(a: Tensor2D, k: number): Tensor2D {
-  const kth = tf.slice(tf.topk(a, k, true).values, [0, k - 1], [-1, 1]);
-  return tf.cast(tf.greaterEqual(a, kth), 'float32') as Tensor2D;
+  return exactTopKMask(a, k);
 }
 
 /**

@@ -18,7 +18,7 @@ export interface ActivationsFor {
 
 /** Activations for a config: `activations` file, or `model` + `hook` + `corpus` (cached at `activationCache`). */
 export async function activationsFor(cfg: TrainConfig, onTokens?: (n: number) => void, keepModel = false): Promise<ActivationsFor> {
-  if (cfg.activations) return { source: loadActivationsFile(cfg.activations), metadata: { dataset_path: path.resolve(cfg.activations) } };
+  if (cfg.activations) return { source: loadActivationsFile(cfg.activations), metadata: activationsFileMetadata(cfg) };
   const missing = (['model', 'hook', 'corpus'] as const).filter((k) => !cfg[k]);
   if (missing.length) throw new Error(`train config: give "activations", or all of "model", "hook" and "corpus" (missing ${missing.join(', ')})`);
   const model = await loadLanguageModel(cfg.model!);
@@ -40,6 +40,17 @@ export async function activationsFor(cfg: TrainConfig, onTokens?: (n: number) =>
   } finally {
     if (!keepModel) model.dispose();
   }
+}
+
+/** What a run on an activations file knows: the file, and the hook, model and context size it was given. */
+export function activationsFileMetadata(cfg: TrainConfig): Record<string, unknown> {
+  return {
+    dataset_path: path.resolve(cfg.activations!),
+    ...(cfg.hook ? { hook_name: cfg.hook } : {}),
+    // The model is not loaded for a file run: its name is the file's, as model.config.name would give.
+    ...(cfg.model ? { model_name: path.basename(cfg.model).replace(/\.[^.]*$/, '') } : {}),
+    ...(cfg.contextSize ? { context_size: cfg.contextSize } : {}),
+  };
 }
 
 /** Steps from `steps`, or from a token budget `tokens` / batch size. */

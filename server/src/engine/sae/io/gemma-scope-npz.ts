@@ -1,5 +1,6 @@
 // Gemma Scope's release format: `params.npz` with W_enc [d_model, d_sae], W_dec [d_sae, d_model],
-// b_enc, b_dec and threshold, float32 (some files use lowercase w_* keys). These SAEs take raw
+// b_enc, b_dec and threshold, float32 (some files use lowercase w_* keys; members may be Fortran
+// order, which parseNpy reorders as numpy.load does). These SAEs take raw
 // activations: normalisation and the pre-encoder bias are folded in, so apply_b_dec_to_input=false.
 import { unzipSync } from 'fflate';
 import { tf } from '../../tf';
@@ -11,14 +12,38 @@ import type { Sae, SaeConfig, SaeParams } from '../types';
 
 const NAMES = ['W_enc', 'W_dec', 'b_enc', 'b_dec', 'threshold'];
 
-/** Layer and site from a Gemma Scope path such as `gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82/params.npz`. */
+/**
+ * Layer and site from a Gemma Scope path such as `gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82/params.npz`,
+ * as SAELens's `get_gemma_2_config_from_hf` derives them (an `embedding` folder of a -res release is `hook_embed`).
+ */
 export function hookFromGemmaScopePath(file: string): string | undefined {
+  if (/gemma-scope-[^/]*-res/.test(file) && /embedding/.test(file)) return 'hook_embed';
   const layer = /layer_(\d+)/.exec(file)?.[1];
   if (layer === undefined) return undefined;
   if (/gemma-scope-[^/]*-res/.test(file)) return `blocks.${layer}.hook_resid_post`;
   if (/gemma-scope-[^/]*-mlp/.test(file)) return `blocks.${layer}.hook_mlp_out`;
   if (/gemma-scope-[^/]*-att/.test(file)) return `blocks.${layer}.attn.hook_z`;
   return undefined;
+}
+
+/** `gemma-2-2b`, `gemma-2-9b-it`, ... from the release name in the path (SAELens's model_params table). */
+export function modelFromGemmaScopePath(file: string): string | undefined {
+  const m = /gemma-scope-(2b|9b|27b)-(pt|it)/.exec(file);
+  if (!m) return undefined;
+  return `gemma-2-${m[1]}${m[2] === 'it' ? '-it' : ''}`;
+}
+
+/**
+ * Embedding SAEs were trained on unscaled token embeddings, while the model's `hook_embed` (here
+ * and in TransformerLens) is already multiplied by √d_model. SAELens's `gemma_2_sae_huggingface_loader`
+ * compensates exactly so: W_enc / √d_in and W_dec · √d_in (b_enc, b_dec, threshold unchanged).
+ */
+function rescaleEmbeddingSae(params: SaeParams, dIn: number): void {
+  const s = Math.sqrt(dIn);
+  const [enc, dec] = [params.W_enc, params.W_dec];
+  params.W_enc = tf.div(enc, s);
+  params.W_dec = tf.mul(dec, s);
+  tf.dispose([enc, dec]);
 }
 
 export function loadGemmaScopeNpz(file: string, opts: { hook?: string } = {}): Sae {
@@ -55,6 +80,8 @@ export function loadGemmaScopeNpz(file: string, opts: { hook?: string } = {}): S
   }
   const [dIn, dSae] = params.W_enc.shape;
   const hook = opts.hook ?? hookFromGemmaScopePath(file);
+  const model = modelFromGemmaScopePath(file);
+  if (hookFromGemmaScopePath(file) === 'hook_embed') rescaleEmbeddingSae(params, dIn);
   const cfg: SaeConfig = {
     architecture: 'jumprelu',
     d_in: dIn,
@@ -62,7 +89,8 @@ export function loadGemmaScopeNpz(file: string, opts: { hook?: string } = {}): S
     dtype: 'float32',
     apply_b_dec_to_input: false,
     normalize_activations: 'none',
-    metadata: { ...(hook ? { hook_name: hook } : {}), source: 'gemma-scope', ...(/gemma-scope-2b/.test(file) ? { model_name: 'gemma-2-2b' } : {}) },
+    // SAELens's get_gemma_2_config_from_hf values for what the file does not say.
+    metadata: { ...(hook ? { hook_name: hook } : {}), source: 'gemma-scope', ...(model ? { model_name: model } : {}), hook_head_index: null, prepend_bos: true, context_size: 1024, dataset_path: 'monology/pile-uncopyrighted' },
   };
   return createSae(cfg, params, { source: file });
 }

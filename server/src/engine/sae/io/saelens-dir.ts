@@ -11,6 +11,7 @@ import { readJsonFile } from '../../io/read-json';
 import { readSafetensorsHeader, readTensorF32, writeSafetensors, type StWriteDtype } from '../../io/safetensors';
 import { parseSaeConfig } from '../config';
 import { writeSparsity } from './sparsity';
+import { saeLensCfgJson } from './saelens-cfg';
 import { createSae, expectedShapes } from '../create';
 import type { Sae, SaeConfig, SaeDtype, SaeParams } from '../types';
 
@@ -42,17 +43,32 @@ export function loadSaeLensDir(dir: string): Sae {
       throw new Error(`${weightsFile}: tensor ${name} has shape [${got.join(', ')}] but cfg (d_in=${cfg.d_in}, d_sae=${cfg.d_sae}) needs [${shapes[name].join(', ')}]`);
     }
   }
+  // SAELens's read_sae_components_from_disk drops an all-ones `scaling_factor`; any other value is a
+  // learned per-feature scale JumpLens does not apply, so it is refused rather than ignored.
+  for (const name of ['scaling_factor', 'finetuning_scaling_factor']) {
+    if (!header.entries.has(name)) continue;
+    const { data } = readTensorF32(header, name);
+    if (data.some((v) => v !== 1)) throw new Error(`${weightsFile}: tensor ${name} is not all ones (a fine-tuning scale JumpLens does not support)`);
+  }
   const params: SaeParams = {};
   try {
     for (const name of want) {
       if (header.entries.has(name)) params[name] = tensorOf(header, name);
-      else if (name === 'threshold' && header.entries.has('log_threshold')) {
+      else if (name === 'threshold' && cfg.architecture === 'batchtopk' && header.entries.has('topk_threshold')) {
+        // SAELens 6 BatchTopK training checkpoints keep one scalar `topk_threshold` (BatchTopKTrainingSAE
+        // turns it into a [d_sae] threshold when it exports); prepareParams broadcasts it the same way.
+        params.threshold = tensorOf(header, 'topk_threshold');
+      } else if (name === 'threshold' && header.entries.has('log_threshold')) {
         // Older SAELens training code kept log θ; the value is the same SAE.
         const lt = tensorOf(header, 'log_threshold');
         params.threshold = tf.exp(lt);
         lt.dispose();
       }
       // Missing tensors are reported by createSae, which knows what each architecture needs.
+    }
+    if (cfg.architecture === 'batchtopk' && cfg.rescale_acts_by_decoder_norm) {
+      foldDecoderNorm(params, weightsFile);
+      cfg.rescale_acts_by_decoder_norm = false;
     }
     const st = header.entries.get('W_enc')?.dtype;
     if (st === 'F16') cfg.dtype = 'float16';
@@ -71,6 +87,22 @@ export function loadSaeLensDir(dir: string): Sae {
     }
   }
   return createSae(cfg, params, { source: weightsFile, scalingFactor });
+}
+
+/**
+ * A SAELens BatchTopK training checkpoint with rescale_acts_by_decoder_norm (its default) thresholds
+ * z · ‖d_j‖ and decodes f / ‖d_j‖. Folding the norms in, as SAELens's `fold_W_dec_norm` does before it
+ * exports the JumpReLU, gives the same f with plain weights: W_enc[:, j] and b_enc[j] times ‖d_j‖,
+ * W_dec[j] divided by it. W_enc: [d_in, d_sae], W_dec: [d_sae, d_in], b_enc: [d_sae].
+ */
+function foldDecoderNorm(p: SaeParams, file: string): void {
+  if (!p.W_enc || !p.W_dec || !p.b_enc) throw new Error(`${file}: a batchtopk checkpoint needs W_enc, W_dec and b_enc`);
+  const [enc, dec, b] = [p.W_enc, p.W_dec, p.b_enc];
+  const norms = tf.norm(dec, 'euclidean', 1); // [d_sae]
+  p.W_enc = tf.mul(enc, norms);
+  p.b_enc = tf.mul(b, norms);
+  p.W_dec = tf.div(dec, tf.expandDims(norms, 1));
+  tf.dispose([enc, dec, b, norms]);
 }
 
 function tensorOf(header: ReturnType<typeof readSafetensorsHeader>, name: string): Tensor {
@@ -100,13 +132,14 @@ export interface WriteSaeOptions extends SaveSaeOptions {
 }
 
 /**
- * The one writer of SAELens folders: host tensors (SAELens names) and their cfg, stamped with the
- * jumplens version. Used by saveSaeLensDir and by the trainer's export.
+ * The one writer of SAELens folders: host tensors (SAELens names) and their cfg as SAELens 6 writes
+ * it (saelens-cfg.ts), stamped with the jumplens version. Used by saveSaeLensDir (convert, Gemma
+ * Scope conversions) and by the trainer's export (training, fine-tuning, sweeps).
  */
 export function writeSaeLensDir(dir: string, cfg: SaeConfig, tensors: Record<string, { data: Float32Array; shape: number[] }>, opts: WriteSaeOptions = {}): void {
   const dtype = opts.dtype ?? cfg.dtype;
   writeSafetensors(path.join(dir, WEIGHTS_FILE), tensors, { dtype: ST_DTYPE[dtype] });
-  writeJsonAtomic(path.join(dir, CFG_FILE), { ...cfg, dtype, metadata: { ...cfg.metadata, jumplens_version: jumplensVersion() } });
+  writeJsonAtomic(path.join(dir, CFG_FILE), saeLensCfgJson(cfg, dtype, jumplensVersion()));
   if (opts.scalingFactor !== undefined) writeJsonAtomic(path.join(dir, SCALER_FILE), { scaling_factor: opts.scalingFactor });
   if (opts.logSparsity) writeSparsity(dir, opts.logSparsity, cfg.d_sae);
 }

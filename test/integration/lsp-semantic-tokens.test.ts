@@ -1,0 +1,128 @@
+// Issue #13 in process: an LspServer (real stories260K + the shipped default SAE) whose client
+// declares refreshSupport and opts into tokenFeatures deltas. Semantic tokens carry each firing
+// token's level; refreshes follow each analysis; an edit sends a delta the client merges back to the
+// full list; `jumplens/jobs` summarises jobs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { NotificationType } from 'vscode-jsonrpc';
+import { Commands, Methods, SEMANTIC_TOKEN_TYPES, TOKEN_FEATURES_DELTA_OPTION, type TokenFeaturesMessage } from '../../protocol';
+import { Daemon } from '../../server/src/daemon';
+import { LspServer } from '../../server/src/lsp/lsp-server';
+import type { LspClient } from '../../server/src/lsp/lsp-client';
+import { activationLevel } from '../../server/src/lsp/semantic-tokens';
+import { TokenState } from '../../client/src/token-state';
+import { tempDir } from '../helpers/paths';
+
+class Recorder implements LspClient {
+  readonly sent: { method: string; params: unknown }[] = [];
+  readonly refreshes: string[] = [];
+  private waiters: { pred: (m: string, p: unknown) => boolean; resolve: () => void }[] = [];
+  notify<P>(type: NotificationType<P>, params: P): void {
+    this.sent.push({ method: type.method, params });
+    for (const w of [...this.waiters]) if (w.pred(type.method, params)) (this.waiters.splice(this.waiters.indexOf(w), 1), w.resolve());
+  }
+  publishDiagnostics(): void {}
+  error(): void {}
+  configuration(): Promise<unknown> {
+    return Promise.resolve({});
+  }
+  progress(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+  refresh(what: 'semanticTokens' | 'inlayHint'): void {
+    this.refreshes.push(what);
+  }
+  tokenFeatures(uri: string, version: number): Promise<TokenFeaturesMessage> {
+    const find = () => this.sent.find((s) => s.method === Methods.tokenFeatures && (s.params as TokenFeaturesMessage).uri === uri && (s.params as TokenFeaturesMessage).version === version);
+    const seen = find();
+    if (seen) return Promise.resolve(seen.params as TokenFeaturesMessage);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no tokenFeatures v${version}`)), 60_000);
+      this.waiters.push({ pred: () => find() !== undefined, resolve: () => (clearTimeout(t), resolve(find()!.params as TokenFeaturesMessage)) });
+    });
+  }
+}
+
+const tmp = tempDir('jumplens-lsp-st-');
+let daemon: Daemon;
+let server: LspServer;
+const client = new Recorder();
+
+before(() => {
+  daemon = new Daemon(() => server.settings);
+  server = new LspServer(client, daemon.lspDeps());
+  const init = server.initialize({
+    processId: null,
+    rootUri: null,
+    capabilities: { workspace: { semanticTokens: { refreshSupport: true }, inlayHint: { refreshSupport: true } } },
+    initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs'), [TOKEN_FEATURES_DELTA_OPTION]: true },
+  });
+  assert.deepEqual(init.capabilities.semanticTokensProvider?.legend.tokenTypes, [...SEMANTIC_TOKEN_TYPES]);
+});
+after(async () => {
+  server.shutdown();
+  await daemon.dispose();
+  tmp.cleanup();
+});
+
+test('semantic tokens carry levels, refreshes follow analysis, an edit arrives as a delta the client merges', async () => {
+  const uri = 'file:///st.jlp';
+  const text = 'Once upon a time, there was a little girl named Lily.\nShe loved to play in the park with her dog.';
+  const state = new TokenState();
+  server.didOpen({ textDocument: { uri, languageId: 'jumplens-prompt', version: 1, text } });
+  const first = state.update(await client.tokenFeatures(uri, 1));
+  assert.ok(client.refreshes.includes('semanticTokens') && client.refreshes.includes('inlayHint'), 'refreshes after the analysis');
+  const st = await server.semanticTokensFull({ textDocument: { uri } });
+  // Semantic tokens are single-line: a token spanning lines is cut at its first line's end (a bare newline leaves nothing).
+  const lines = text.split('\n');
+  const lenOf = (t: (typeof first.tokens)[number]) => (t.range.start.line === t.range.end.line ? t.range.end.character : lines[t.range.start.line].length) - t.range.start.character;
+  const firing = first.tokens.filter((t) => activationLevel(t) >= 0 && lenOf(t) > 0);
+  assert.equal(st.data.length, 5 * firing.length, 'one semantic token per firing token');
+  // Decode the relative positions and compare each level with the token's rel.
+  let line = 0;
+  let ch = 0;
+  for (let i = 0; i < firing.length; i++) {
+    const [dl, dc, len, type] = st.data.slice(5 * i, 5 * i + 4);
+    line += dl;
+    ch = dl === 0 ? ch + dc : dc;
+    assert.deepEqual({ line, character: ch }, firing[i].range.start);
+    assert.equal(len, lenOf(firing[i]));
+    assert.equal(type, activationLevel(firing[i]));
+  }
+  // A one-character edit on line 1: a delta against version 1, merged to the full list.
+  server.didChange({ textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 3 } }, text: 'He' }] });
+  const msg = await client.tokenFeatures(uri, 2);
+  assert.equal(msg.delta?.baseVersion, 1);
+  // The first line's tokens (before the edit, so unchanged) are not re-sent.
+  const line0 = first.tokens.filter((t) => t.range.end.line === 0).length;
+  assert.ok(msg.delta!.start >= line0 && msg.tokens.length < first.tokens.length, `delta from ${msg.delta!.start} holds ${msg.tokens.length} of ${first.tokens.length} tokens`);
+  const merged = state.update(msg);
+  const st2 = await server.semanticTokensDelta({ textDocument: { uri }, previousResultId: st.resultId! });
+  assert.ok('edits' in st2, 'a delta answer');
+  // The merged list is what the server analysed for version 2: the same semantic tokens.
+  const again = await server.semanticTokensFull({ textDocument: { uri } });
+  assert.equal(again.data.length, 5 * merged.tokens.filter((t) => activationLevel(t) >= 0 && t.range.start.line === t.range.end.line && t.range.end.character > t.range.start.character).length + 5 * merged.tokens.filter((t) => activationLevel(t) >= 0 && t.range.start.line !== t.range.end.line && lenOf(t) > 0).length);
+  // The merged list equals a fresh full analysis of the edited text.
+  const uri2 = 'file:///st-fresh.jlp';
+  server.didOpen({ textDocument: { uri: uri2, languageId: 'jumplens-prompt', version: 1, text: text.replace('\nShe', '\nHe') } });
+  const fresh = await client.tokenFeatures(uri2, 1);
+  assert.equal(fresh.delta, undefined);
+  assert.deepEqual(merged.tokens, fresh.tokens);
+});
+
+test('jumplens/jobs lists each job with state, outcome and output path', async () => {
+  // An eval of an SAE that does not exist fails fast: its outcome names the failure.
+  const { jobId } = await server.executeCommand({ command: Commands.evaluate, arguments: [{ sae: path.join(tmp.dir, 'no-such-sae'), model: 'stories260K', corpus: path.join(tmp.dir, 'none.txt') }] });
+  const deadline = Date.now() + 60_000;
+  let job = server.jobSummaries().find((j) => j.id === jobId);
+  while (job && !['done', 'failed', 'cancelled', 'interrupted'].includes(job.state) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    job = server.jobSummaries().find((j) => j.id === jobId);
+  }
+  assert.ok(job, 'the job is listed');
+  assert.equal(job.kind, 'eval');
+  assert.equal(job.state, 'failed');
+  assert.match(job.outcome, /^failed: .*no-such-sae/);
+  assert.equal(job.outputPath, server.listJobs().find((j) => j.id === jobId)!.dir);
+});
