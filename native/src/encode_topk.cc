@@ -51,7 +51,12 @@ void encode_rows(const EncodeInput& in, float* z) {
     for (int j = 0; j < S; j++) f[j] += be[j];
     if (in.arch == TOPK) {
       const float kth = kth_largest(f, S, in.kArch, tmp.data());
-      for (int j = 0; j < S; j++) f[j] = f[j] >= kth && f[j] > 0 ? f[j] : 0.0f;
+      // Exactly k: ties at the k-th value by lowest index.
+      size_t ties = ties_kept(f, S, in.kArch, kth);
+      for (int j = 0; j < S; j++) {
+        const bool keep = f[j] > kth || (f[j] == kth && ties > 0 && ties--);
+        f[j] = keep && f[j] > 0 ? f[j] : 0.0f;
+      }
     } else if (in.arch == STANDARD) {
       for (int j = 0; j < S; j++) f[j] = f[j] > 0 ? f[j] : 0.0f;
     } else {

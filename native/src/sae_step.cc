@@ -174,7 +174,12 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
       float* f = F + static_cast<size_t>(r) * S;
       for (int j = 0; j < S; j++) a[j] += p[B_ENC][j];
       const float kth = kth_largest(a, S, c.k, Dg);
-      for (int j = 0; j < S; j++) f[j] = a[j] >= kth && a[j] > 0 ? a[j] : 0.0f;
+      // Exactly k: ties at the k-th value by lowest index.
+      size_t ties = ties_kept(a, S, c.k, kth);
+      for (int j = 0; j < S; j++) {
+        const bool keep = a[j] > kth || (a[j] == kth && ties > 0 && ties--);
+        f[j] = keep && a[j] > 0 ? a[j] : 0.0f;
+      }
     }
   } else if (c.arch == BATCHTOPK) {
     for (size_t q0 = 0; q0 < BS; q0 += S) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(S); q++, jj++) {
@@ -186,8 +191,10 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
     const float kth = kth_largest_nonneg(F, BS, kb);
     out.minKept = kth;
     out.hasMinKept = true;
-    for (size_t q0 = 0; q0 < BS; q0 += S) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(S); q++, jj++)
-      if (!(F[q] >= kth)) F[q] = 0.0f;
+    // Exactly k·B over the flattened batch: ties at the cut by lowest flat index.
+    size_t ties = ties_kept(F, BS, kb, kth);
+    for (size_t q = 0; q < BS; q++)
+      if (!(F[q] > kth || (F[q] == kth && ties > 0 && ties--))) F[q] = 0.0f;
   } else {
     // Gated: A = g, G = fGate = relu(π_gate), F = 1[π_gate > 0] · relu(π_mag).
     float* G = s.G.data();

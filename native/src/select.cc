@@ -37,3 +37,9 @@ float kth_largest_nonneg(const float* a, size_t n, size_t k) {
   std::memcpy(&out, &bits, sizeof out);
   return out;
 }
+
+size_t ties_kept(const float* a, size_t n, size_t k, float kth) {
+  size_t above = 0;
+  for (size_t i = 0; i < n; i++) above += a[i] > kth;
+  return k > above ? k - above : 0;
+}
