@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import * as path from 'node:path';
+import { FeatureStore } from '../../server/src/engine/features/feature-store';
 import type { NotificationType } from 'vscode-jsonrpc';
 import { Commands, Methods, type JobInfo, type TokenFeaturesParams } from '../../protocol';
 import { Daemon } from '../../server/src/daemon';
@@ -121,15 +122,18 @@ test('hover, inlay hints and status on stories260K with the default SAE', async 
   assert.equal(server.status({ uri: 'file:///never-opened.jlp' }).model?.name, 'stories260K', 'an unknown document gets the daemon status');
 });
 
-test('focus: one feature across the document, scaled by the document max without a store', async () => {
+test("focus: one feature across the document, scaled by the feature's corpus max from the shipped store", async () => {
   const uri = 'file:///in-process-b.jlp';
   const tf = await open(uri, TEXT);
   const feature = tf.tokens.find((t) => t.top.length > 0)!.top[0].id;
   const r = await server.focusFeature({ uri, feature });
   assert.equal(r.tokens.length, tf.tokens.length);
   for (let i = 0; i < tf.tokens.length; i++) assert.equal(r.tokens[i].act, tf.tokens[i].top.find((f) => f.id === feature)?.act ?? 0);
-  assert.equal(r.scale, Math.max(...r.tokens.map((t) => t.act)));
-  assert.equal(r.label, undefined);
+  // The default SAE ships its feature store (assets/default-sae/features), so the scale is the
+  // feature's max over the store's corpus, not this document's.
+  const store = FeatureStore.open(path.join(DEFAULT_SAE, 'features'));
+  assert.equal(r.scale, store.maxAct[feature]);
+  assert.equal(r.label, store.label(feature));
 });
 
 test('one feature store: a label set through the feature browser shows in the next hover', async () => {
