@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { initBackend, type BackendReport } from '../engine/backend';
 import { loadModel, resolveModelPath } from '../engine/lm/load-model';
+import type { ModelSearch } from '../engine/lm/models-dir';
 import type { LanguageModel } from '../engine/lm/types';
 import { loadSae } from '../engine/sae/io';
 import type { Sae } from '../engine/sae/types';
@@ -79,11 +80,20 @@ export class EngineSession {
   error?: string;
   lastLatencyMs?: number;
 
-  constructor(readonly stores: FeatureStoreRegistry = new FeatureStoreRegistry()) {}
+  /** `search`: where model names are looked up besides the bundled models (the editor's settings and workspace). */
+  constructor(
+    readonly stores: FeatureStoreRegistry = new FeatureStoreRegistry(),
+    private readonly search: () => ModelSearch = () => ({}),
+  ) {}
 
   /** Loads (or shares) the engine for `spec` and holds it until `release`. Throws EngineLoadError. */
   async acquire(spec: EngineSpec): Promise<Engine> {
-    const key = engineKey(spec);
+    // Keyed by the file the name resolves to now, so a changed jumplens.modelsDir loads the other file.
+    let resolved = spec;
+    try {
+      resolved = { ...spec, model: resolveModelPath(spec.model, this.search()) };
+    } catch {}
+    const key = engineKey(resolved);
     let e = this.entries.get(key);
     if (e?.failure && performance.now() - e.failure.at >= RETRY_AFTER_MS) {
       this.entries.delete(key);
@@ -180,7 +190,7 @@ export class EngineSession {
   private async acquireModel(name: string): Promise<{ model: LanguageModel; modelPath: string }> {
     let modelPath: string;
     try {
-      modelPath = resolveModelPath(name);
+      modelPath = resolveModelPath(name, this.search());
     } catch (e) {
       throw EngineLoadError.wrap('model', e);
     }
