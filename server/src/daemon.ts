@@ -19,7 +19,11 @@ import { modelSearchOf, type DaemonSettings } from './session/settings';
 
 export class Daemon {
   readonly stores = new FeatureStoreRegistry();
-  readonly session = new EngineSession(this.stores, () => modelSearchOf(this.settings()));
+  readonly session = new EngineSession(
+    this.stores,
+    () => modelSearchOf(this.settings()),
+    () => this.settings().denseFeatureThreshold,
+  );
   private queue?: JobQueue;
   /** The queue as the faces see it: specs filled with the daemon's defaults (session/job-defaults.ts). */
   private jobs?: JobsPort;

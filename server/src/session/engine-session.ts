@@ -17,6 +17,7 @@ import type { FeatureStore } from '../engine/features/feature-store';
 import { tf } from '../engine/tf';
 import type { StatusResult } from '../../../protocol';
 import { FeatureStoreRegistry } from './feature-stores';
+import { DEFAULT_DENSE_FEATURE_THRESHOLD } from '../defaults';
 
 /** What a document analyses with. `sae: null` means no SAE (tokens only). */
 export interface EngineSpec {
@@ -34,6 +35,8 @@ export interface Engine {
   hook: string;
   /** The SAE's feature store (the registry's, so every reader sees the same labels). */
   readonly store?: FeatureStore;
+  /** jumplens.denseFeatureThreshold: features denser than this (store density) are not ranked. */
+  readonly denseThreshold: number;
 }
 
 /** Which part of an EngineSpec failed to load, so an editor can point at the setting or directive. */
@@ -84,6 +87,7 @@ export class EngineSession {
   constructor(
     readonly stores: FeatureStoreRegistry = new FeatureStoreRegistry(),
     private readonly search: () => ModelSearch = () => ({}),
+    private readonly denseThreshold: () => number = () => DEFAULT_DENSE_FEATURE_THRESHOLD,
   ) {}
 
   /** Loads (or shares) the engine for `spec` and holds it until `release`. Throws EngineLoadError. */
@@ -170,6 +174,7 @@ export class EngineSession {
       }
       const saePath = spec.sae ?? undefined;
       const stores = this.stores;
+      const dense = this.denseThreshold;
       return {
         model,
         modelPath,
@@ -178,6 +183,9 @@ export class EngineSession {
         hook,
         get store() {
           return saePath ? stores.forSae(saePath) : undefined;
+        },
+        get denseThreshold() {
+          return dense();
         },
       };
     } catch (e) {
