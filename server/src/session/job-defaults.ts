@@ -35,10 +35,11 @@ export function bundledCorpusPath(): string | undefined {
 
 /** The model and hook an SAE was trained on, from its cfg.json (SAELens `metadata`) or a Gemma Scope path. */
 export function saeOrigin(sae: string): { model?: string; hook?: string } {
-  if (!existsSync(sae)) throw new Error(`SAE ${sae} does not exist (set jumplens.sae, or give "sae" in the job)`);
+  // One that does not exist (or is not readable) fails the job, which names it.
+  if (!existsSync(sae)) return {};
   if (!statSync(sae).isDirectory()) return { hook: hookFromGemmaScopePath(sae) };
   const file = path.join(sae, 'cfg.json');
-  if (!existsSync(file)) throw new Error(`${sae}: not an SAE folder (no cfg.json)`);
+  if (!existsSync(file)) return {};
   const cfg = readJsonFile(file) as { metadata?: Record<string, unknown>; model_name?: unknown; hook_name?: unknown } | null;
   const meta = cfg?.metadata ?? {};
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -70,7 +71,7 @@ function wrap<T>(kind: string, f: () => T, extra = ''): T {
 function corpusOf(kind: string, given: string | undefined, ctx: JobDefaultsContext): string {
   const c = given ?? ctx.corpus ?? bundledCorpusPath();
   if (!c) throw new Error(`${kind} job: no corpus: give "corpus" in the job or set jumplens.jobs.corpus (the bundled ${BUNDLED_CORPUS.join('/')} is missing from ${REPO_ROOT})`);
-  if (!existsSync(c)) throw new Error(`${kind} job: corpus ${c} does not exist (${given ? 'the job\'s "corpus"' : 'jumplens.jobs.corpus'})`);
+  // A file that does not exist fails the job itself (its outcome names the file), as any other bad input does.
   return path.resolve(c);
 }
 
