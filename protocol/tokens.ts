@@ -36,6 +36,8 @@ export interface TokenFeatures {
   l0: number;
   /** Top features, strongest first (at most the configured top-k). */
   top: FeatureActivation[];
+  /** Dense features (store density over jumplens.denseFeatureThreshold) firing here, left out of `top`. */
+  hidden?: number;
 }
 
 /** Daemon status: backend, model, SAE, tensor memory and last latency (LSP `jumplens/status` and ws `status`). */

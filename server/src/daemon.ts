@@ -11,14 +11,22 @@ import { JobQueue } from './jobs/job-queue';
 import { analyzeText } from './lsp/analyze-text';
 import { bindLspConnection } from './lsp/lsp-connection';
 import type { LspServerDeps } from './lsp/lsp-server';
-import { EngineSession, type Engine } from './session/engine-session';
+import { EngineSession, defaultSaePath, type Engine } from './session/engine-session';
+import { jobDefaultsContext, withJobDefaultsPort } from './session/job-defaults';
+import type { JobsPort } from './session/ports';
 import { FeatureStoreRegistry } from './session/feature-stores';
-import type { DaemonSettings } from './session/settings';
+import { modelSearchOf, type DaemonSettings } from './session/settings';
 
 export class Daemon {
   readonly stores = new FeatureStoreRegistry();
-  readonly session = new EngineSession(this.stores);
+  readonly session = new EngineSession(
+    this.stores,
+    () => modelSearchOf(this.settings()),
+    () => this.settings().denseFeatureThreshold,
+  );
   private queue?: JobQueue;
+  /** The queue as the faces see it: specs filled with the daemon's defaults (session/job-defaults.ts). */
+  private jobs?: JobsPort;
   private ws?: Promise<WsServerHandle>;
   /** The feature-ops context of the current engine's store, rebuilt when either changes. */
   private ops?: { engine: Engine; store: object; ctx: FeatureOpsContext };
@@ -27,20 +35,23 @@ export class Daemon {
   constructor(private readonly settings: () => DaemonSettings) {}
 
   /** The job queue, opened in `runsDir` the first time. */
-  openJobs(runsDir: string): JobQueue {
-    if (this.queue) return this.queue;
+  openJobs(runsDir: string): JobsPort {
+    if (this.jobs) return this.jobs;
     const q = new JobQueue(runsDir);
+    this.stores.useRunsDir(runsDir);
     // A store built for an SAE is seen by the next hover and the feature browser.
     q.subscribe((ev) => {
       if (ev.type === 'state' && ev.job.state === 'done' && ev.job.spec.kind === 'featureStore') this.stores.invalidate(ev.job.spec.sae);
     });
-    return (this.queue = q);
+    this.queue = q;
+    const s = () => this.settings();
+    return (this.jobs = withJobDefaultsPort(q, () => jobDefaultsContext({ ...s(), search: modelSearchOf(s()) }, defaultSaePath())));
   }
 
   /** The ws API over this daemon (started once; later calls get the same server). */
   startWs(opts: { host?: string; port?: number } = {}): Promise<WsServerHandle> {
-    if (!this.queue) throw new Error('the job queue must be opened before the ws API starts');
-    const jobs = this.queue;
+    if (!this.jobs) throw new Error('the job queue must be opened before the ws API starts');
+    const jobs = this.jobs;
     this.ws ??= startWsServer(
       {
         status: () => this.session.status(),

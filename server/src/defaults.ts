@@ -19,3 +19,11 @@ export const DEFAULT_MAX_TOKENS = 2048;
 export const DEFAULT_DEBOUNCE_MS = 50;
 /** Language ids analysed without being turned on explicitly. */
 export const DEFAULT_LANGUAGES: readonly string[] = ['jumplens-prompt'];
+/**
+ * Features firing on more than this fraction of the store's tokens are left out of colouring and
+ * hover ranking (Neuronpedia hides dense features the same way): one feature at ~100% density
+ * otherwise wins nearly every token. `jumplens.denseFeatureThreshold`; 1 turns the filter off.
+ */
+export const DEFAULT_DENSE_FEATURE_THRESHOLD = 0.01;
+/** The corpus shipped in the package (a TinyStories sample), for jobs given none; relative to the package root. */
+export const BUNDLED_CORPUS = ['assets', 'corpus', 'tinystories-train-700-999.json'] as const;

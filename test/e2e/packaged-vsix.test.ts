@@ -107,7 +107,7 @@ test('hovering a token lists feature ids with activation, % of the max over the 
   assert.match(text, /#\d+/, `hover lists no feature: ${text}`);
   assert.match(text, /\d+\.\d{3}/, `hover shows no activation: ${text}`);
   // With the shipped feature store the scale is the feature's max over the corpus, not the document's.
-  assert.match(text, /of max/, `the default SAE's feature store was not loaded: ${text}`);
+  assert.match(text, /of corpus max/, `the default SAE's feature store was not loaded: ${text}`);
   assert.doesNotMatch(text, /of doc max/, text);
   // Table rows start with the feature id (the "Focus: #..." links line does not).
   const rows = text.split('\n').filter((l) => /^#\d+\t/.test(l));

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { unzipSync } from 'fflate';
 import { REPO_ROOT, tempDir } from '../helpers/paths';
+import { packageVsix } from '../helpers/package-vsix';
 
 /** Packages a bundle may import without the .vsix holding them, and why that is safe. */
 const OPTIONAL: Record<string, string> = {
@@ -80,8 +81,8 @@ let entries = new Set<string>();
 
 before(() => {
   const vsix = path.join(tmp.dir, 'jumplens.vsix');
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), vsix], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000 });
-  assert.equal(r.status, 0, `npm run package failed:\n${r.stdout}\n${r.stderr}`);
+  const r = packageVsix(vsix);
+  assert.equal(r.status, 0, `npm run package failed:\n${r.output}`);
   files = unzipSync(readFileSync(vsix));
   entries = new Set(Object.keys(files));
   // Unpack outside the repository: nothing above it has a node_modules.

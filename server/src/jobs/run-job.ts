@@ -5,6 +5,7 @@ import { initBackend } from '../engine/backend';
 import { loadModel } from '../engine/lm/load-model';
 import { loadSae } from '../engine/sae/io';
 import { buildFeatureStore } from '../engine/features/build-feature-store';
+import { registerStore, STORE_INDEX_FILE, storeOutDir } from '../engine/features/store-index';
 import { runTraining } from '../engine/train/pipeline';
 import { evalCommand, sweepThreshold } from '../engine/eval/eval-command';
 import { writeJsonAtomic } from '../engine/io/atomic-write';
@@ -22,12 +23,14 @@ export async function runJob(inp: WorkerInput, emit: Emit, signal: AbortSignal):
   emit({ type: 'log', line: `backend ${report.kind} (${report.label})` });
   switch (spec.kind) {
     case 'featureStore': {
-      if (!spec.sae) throw new Error('featureStore job: "sae" (the SAE folder) is required');
-      if (!spec.corpus) throw new Error('featureStore job: "corpus" (a text/JSON corpus file) is required');
+      if (!spec.sae) throw new Error('featureStore job: "sae" (the SAE folder) is required: give it in the job or set jumplens.sae');
+      if (!spec.corpus) throw new Error('featureStore job: "corpus" (a text/JSON corpus file) is required: give it in the job or set jumplens.jobs.corpus');
       const model = await loadModel(spec.model ?? DEFAULT_MODEL);
       const sae = await loadSae(spec.sae);
       try {
-        const out = path.join(dir, 'features');
+        // Next to the SAE when that folder may be written, else in the run folder, registered with the
+        // SAE in the runs folder's index: either way the daemon's hovers and browser find it.
+        const { dir: out, beside } = storeOutDir(spec.sae, dir);
         const r = await buildFeatureStore({
           model,
           sae,
@@ -39,6 +42,8 @@ export async function runJob(inp: WorkerInput, emit: Emit, signal: AbortSignal):
           signal,
           onProgress: (tokens, total) => emit({ type: 'progress', step: tokens, total, message: `${tokens}/${total} tokens` }),
         });
+        if (!beside) registerStore(path.dirname(dir), spec.sae, out);
+        emit({ type: 'log', line: `feature store written to ${out}${beside ? '' : ` (registered for ${spec.sae} in ${path.join(path.dirname(dir), STORE_INDEX_FILE)})`}` });
         return { store: r.file, tokens: r.tokens };
       } finally {
         sae.dispose();
@@ -67,8 +72,8 @@ export async function runJob(inp: WorkerInput, emit: Emit, signal: AbortSignal):
     }
     case 'eval':
     case 'sweepThreshold': {
-      if (!spec.sae) throw new Error(`${spec.kind} job: "sae" (the SAE folder) is required`);
-      if (!spec.corpus) throw new Error(`${spec.kind} job: "corpus" (held-out text) is required`);
+      if (!spec.sae) throw new Error(`${spec.kind} job: "sae" (the SAE folder) is required: give it in the job or set jumplens.sae`);
+      if (!spec.corpus) throw new Error(`${spec.kind} job: "corpus" (held-out text) is required: give it in the job or set jumplens.jobs.corpus`);
       const opts = { model: spec.model ?? DEFAULT_MODEL, sae: spec.sae, corpus: spec.corpus, tokens: spec.tokens ?? DEFAULT_JOB_TOKENS };
       if (spec.kind === 'eval') {
         emit({ type: 'progress', step: 0, total: 1, message: 'evaluating' });

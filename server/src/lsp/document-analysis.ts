@@ -6,7 +6,7 @@ import type { TokenSpan } from '../engine/lm/types';
 import type { FeatureActivation, Position, TokenFeatures, TokenFeaturesParams } from '../../../protocol';
 import type { Engine } from '../session/engine-session';
 import { chunkBounds, planAnalysis } from './analysis-plan';
-import { PromptAnalysis, type TokenState } from './prompt-analysis';
+import { PromptAnalysis, denseKeepMask, type TokenState } from './prompt-analysis';
 import type { PromptSegment } from './prompt-file';
 
 export interface AnalyzeInput {
@@ -43,6 +43,8 @@ interface Unit extends Tokenised {
 export class DocumentAnalysis {
   private prompts: PromptAnalysis[] = [];
   private topK = 0;
+  /** The dense mask the prompts' states were ranked with: a new store or threshold re-ranks. */
+  private keep?: Float32Array;
   private lastFocus?: number;
   /** Analysed body tokens (no BOS) of the last completed analysis, in document order, and their states. */
   private spans: TokenSpan[] = [];
@@ -56,9 +58,11 @@ export class DocumentAnalysis {
   /** Analyses the document; returns undefined when `signal` aborted it (state stays consistent). */
   async update(inp: AnalyzeInput): Promise<AnalysisResult | undefined> {
     const { model } = this.engine;
-    if (inp.topK !== this.topK) {
+    const keep = denseKeepMask(this.engine);
+    if (inp.topK !== this.topK || keep !== this.keep) {
       this.disposePrompts();
       this.topK = inp.topK;
+      this.keep = keep;
     }
     const cache = new Map<string, TokenSpan[]>();
     const toks = inp.segments.map((seg) => {
@@ -199,6 +203,7 @@ export class DocumentAnalysis {
         rel: top[0]?.rel ?? 0,
         l0: st.l0,
         top,
+        ...(st.hidden > 0 ? { hidden: st.hidden } : {}),
       };
     });
   }

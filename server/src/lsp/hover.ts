@@ -9,11 +9,14 @@ export function hoverMarkdown(t: TokenFeatures, opts: { store?: FeatureStore; ho
     lines.push('_No SAE loaded: set `jumplens.sae` to see features._');
     return lines.join('\n');
   }
+  const hidden = t.hidden ? `_Dense features hidden: ${t.hidden} (denser than jumplens.denseFeatureThreshold)._` : undefined;
   if (t.top.length === 0) {
-    lines.push('_No feature fires on this token._');
+    lines.push(t.hidden ? '_Only dense features fire on this token._' : '_No feature fires on this token._');
+    if (hidden) lines.push('', hidden);
     return lines.join('\n');
   }
-  const scaleName = opts.store ? 'of max' : 'of doc max';
+  // With a store, % is of the feature's max over the store's corpus; without, of its max in this document.
+  const scaleName = opts.store ? 'of corpus max' : 'of doc max';
   lines.push(`| feature | label | act | ${scaleName} | density |`, '|---:|---|---:|---:|---:|');
   for (const f of t.top) {
     const density = opts.store ? formatDensity(opts.store.density[f.id]) : '–';
@@ -21,6 +24,7 @@ export function hoverMarkdown(t: TokenFeatures, opts: { store?: FeatureStore; ho
     const label = (opts.store?.label(f.id) ?? f.label ?? '').replace(/\|/g, '\\|');
     lines.push(`| #${f.id} | ${label} | ${f.act.toFixed(3)} | ${f.rel === undefined ? '–' : `${(100 * f.rel).toFixed(0)}%`} | ${density} |`);
   }
+  if (hidden) lines.push('', hidden);
   return lines.join('\n');
 }
 

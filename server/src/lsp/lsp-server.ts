@@ -85,7 +85,9 @@ export class LspServer {
   }
 
   initialize(params: InitializeParams): InitializeResult {
-    this.initOptions = params.initializationOptions;
+    // The workspace folders travel with the options, so every settings refresh keeps them (model lookup).
+    const folders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : [])).map((f) => f.uri).filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
+    this.initOptions = { ...((params.initializationOptions as object | null) ?? {}), workspaceFolders: folders };
     this.settings = mergeSettings(DEFAULT_SETTINGS, this.initOptions);
     this.hasConfiguration = params.capabilities.workspace?.configuration === true;
     this.sendDeltas = (this.initOptions as Record<string, unknown> | undefined)?.[TOKEN_FEATURES_DELTA_OPTION] === true;

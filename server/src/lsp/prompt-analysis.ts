@@ -11,8 +11,26 @@ const CHUNK = 64;
 
 export interface TokenState {
   l0: number;
-  /** Strongest first, only features that fire. */
+  /** Strongest first, only features that fire (dense ones left out). */
   top: { id: number; act: number }[];
+  /** Dense features firing here, left out of `top`. */
+  hidden: number;
+}
+
+/** Per store and threshold: [d_sae] 1 = rank, 0 = dense (left out of colouring and ranking). */
+const keepMasks = new WeakMap<object, { threshold: number; keep: Float32Array | undefined }>();
+
+/** The engine's dense-feature mask, or undefined when there is no store or nothing is dense. */
+export function denseKeepMask(engine: Engine): Float32Array | undefined {
+  const store = engine.store;
+  if (!store) return undefined;
+  const threshold = engine.denseThreshold;
+  const hit = keepMasks.get(store);
+  if (hit && hit.threshold === threshold) return hit.keep;
+  const keep = Float32Array.from(store.density, (d) => (d > threshold ? 0 : 1));
+  const entry = { threshold, keep: keep.includes(0) ? keep : undefined };
+  keepMasks.set(store, entry);
+  return entry.keep;
 }
 
 export class PromptAnalysis {
@@ -50,21 +68,21 @@ export class PromptAnalysis {
         try {
           // act: [1, e - s, d_model] -> x: [e - s, d_model] -> top-k of f: [e - s, d_sae]
           x = tf.reshape(act, [e - s, model.config.dModel]) as Tensor2D;
-          const t = await encodeTopK(sae, x, topK);
+          const t = await encodeTopK(sae, x, topK, denseKeepMask(this.engine));
           for (let r = 0; r < t.n; r++) {
             const top: TokenState['top'] = [];
             for (let j = 0; j < t.k; j++) {
               const v = t.values[r * t.k + j];
               if (v > 0) top.push({ id: t.indices[r * t.k + j], act: v });
             }
-            this.states.push({ l0: t.l0[r], top });
+            this.states.push({ l0: t.l0[r], top, hidden: t.hidden?.[r] ?? 0 });
           }
         } finally {
           act.dispose();
           x?.dispose();
         }
       } else {
-        for (let r = s; r < e; r++) this.states.push({ l0: 0, top: [] });
+        for (let r = s; r < e; r++) this.states.push({ l0: 0, top: [], hidden: 0 });
       }
       this.ids = ids.slice(0, e);
       // Let newer messages (a newer version, a hover) in between chunks.

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { initBackend, type BackendReport } from '../engine/backend';
 import { loadModel, resolveModelPath } from '../engine/lm/load-model';
+import type { ModelSearch } from '../engine/lm/models-dir';
 import type { LanguageModel } from '../engine/lm/types';
 import { loadSae } from '../engine/sae/io';
 import type { Sae } from '../engine/sae/types';
@@ -16,6 +17,7 @@ import type { FeatureStore } from '../engine/features/feature-store';
 import { tf } from '../engine/tf';
 import type { StatusResult } from '../../../protocol';
 import { FeatureStoreRegistry } from './feature-stores';
+import { DEFAULT_DENSE_FEATURE_THRESHOLD } from '../defaults';
 
 /** What a document analyses with. `sae: null` means no SAE (tokens only). */
 export interface EngineSpec {
@@ -33,6 +35,8 @@ export interface Engine {
   hook: string;
   /** The SAE's feature store (the registry's, so every reader sees the same labels). */
   readonly store?: FeatureStore;
+  /** jumplens.denseFeatureThreshold: features denser than this (store density) are not ranked. */
+  readonly denseThreshold: number;
 }
 
 /** Which part of an EngineSpec failed to load, so an editor can point at the setting or directive. */
@@ -79,11 +83,21 @@ export class EngineSession {
   error?: string;
   lastLatencyMs?: number;
 
-  constructor(readonly stores: FeatureStoreRegistry = new FeatureStoreRegistry()) {}
+  /** `search`: where model names are looked up besides the bundled models (the editor's settings and workspace). */
+  constructor(
+    readonly stores: FeatureStoreRegistry = new FeatureStoreRegistry(),
+    private readonly search: () => ModelSearch = () => ({}),
+    private readonly denseThreshold: () => number = () => DEFAULT_DENSE_FEATURE_THRESHOLD,
+  ) {}
 
   /** Loads (or shares) the engine for `spec` and holds it until `release`. Throws EngineLoadError. */
   async acquire(spec: EngineSpec): Promise<Engine> {
-    const key = engineKey(spec);
+    // Keyed by the file the name resolves to now, so a changed jumplens.modelsDir loads the other file.
+    let resolved = spec;
+    try {
+      resolved = { ...spec, model: resolveModelPath(spec.model, this.search()) };
+    } catch {}
+    const key = engineKey(resolved);
     let e = this.entries.get(key);
     if (e?.failure && performance.now() - e.failure.at >= RETRY_AFTER_MS) {
       this.entries.delete(key);
@@ -160,6 +174,7 @@ export class EngineSession {
       }
       const saePath = spec.sae ?? undefined;
       const stores = this.stores;
+      const dense = this.denseThreshold;
       return {
         model,
         modelPath,
@@ -168,6 +183,9 @@ export class EngineSession {
         hook,
         get store() {
           return saePath ? stores.forSae(saePath) : undefined;
+        },
+        get denseThreshold() {
+          return dense();
         },
       };
     } catch (e) {
@@ -180,7 +198,7 @@ export class EngineSession {
   private async acquireModel(name: string): Promise<{ model: LanguageModel; modelPath: string }> {
     let modelPath: string;
     try {
-      modelPath = resolveModelPath(name);
+      modelPath = resolveModelPath(name, this.search());
     } catch (e) {
       throw EngineLoadError.wrap('model', e);
     }

@@ -69,10 +69,15 @@ export class FeatureStore {
   /** [d_sae] largest activation seen. */
   readonly maxAct: Float32Array;
   private labels: Record<string, string>;
+  /** With an overlay: the store's own labels (read-only) and the user's edits over them ("" = cleared). */
+  private base: Record<string, string> = {};
+  private edits: Record<string, string> = {};
 
   private constructor(
     readonly dir: string,
     private readonly header: StHeader,
+    /** Where edited labels are saved when the store's folder may not be written (the bundled SAE's). */
+    readonly labelsOverlay?: string,
   ) {
     const raw = header.metadata.jumplens;
     let meta: FeatureStoreMeta;
@@ -102,11 +107,30 @@ export class FeatureStore {
     this.density = readTensorF32(header, 'density').data;
     this.maxAct = readTensorF32(header, 'max_act').data;
     this.labels = readLabels(path.join(dir, LABELS_FILE), this.meta.dSae);
+    if (labelsOverlay) {
+      this.base = this.labels;
+      this.edits = readLabels(labelsOverlay, this.meta.dSae);
+      this.labels = merged(this.base, this.edits);
+    }
   }
 
-  /** Opens the store in `dir` (a folder holding feature_store.safetensors, usually `<sae>/features`). */
-  static open(dir: string): FeatureStore {
-    return new FeatureStore(dir, readSafetensorsHeader(path.join(dir, STORE_FILE)));
+  /**
+   * Opens the store in `dir` (a folder holding feature_store.safetensors, usually `<sae>/features`).
+   * `labelsOverlay`: a file edits go to instead of `<dir>/labels.json`, read over it.
+   */
+  static open(dir: string, opts: { labelsOverlay?: string } = {}): FeatureStore {
+    return new FeatureStore(dir, readSafetensorsHeader(path.join(dir, STORE_FILE)), opts.labelsOverlay);
+  }
+
+  /** Saves `next` (every label) where this store's labels go: labels.json, or the overlay as edits over the store's own. */
+  private saveLabels(next: Record<string, string>): void {
+    if (this.labelsOverlay) {
+      const edits: Record<string, string> = {};
+      for (const k of new Set([...Object.keys(this.base), ...Object.keys(next)])) if ((this.base[k] ?? '') !== (next[k] ?? '')) edits[k] = next[k] ?? '';
+      writeJsonAtomic(this.labelsOverlay, { format: 'jumplens-labels-v1', labels: edits });
+      this.edits = edits;
+    } else writeJsonAtomic(path.join(this.dir, LABELS_FILE), { format: 'jumplens-labels-v1', labels: next });
+    this.labels = next;
   }
 
   static exists(dir: string): boolean {
@@ -150,8 +174,7 @@ export class FeatureStore {
     const next = { ...this.labels };
     if (label.trim()) next[String(id)] = label.trim();
     else delete next[String(id)];
-    writeJsonAtomic(path.join(this.dir, LABELS_FILE), { format: 'jumplens-labels-v1', labels: next });
-    this.labels = next;
+    this.saveLabels(next);
   }
 
   /**
@@ -173,8 +196,7 @@ export class FeatureStore {
       next[String(idx)] = text.trim();
       n++;
     }
-    writeJsonAtomic(path.join(this.dir, LABELS_FILE), { format: 'jumplens-labels-v1', labels: next });
-    this.labels = next;
+    this.saveLabels(next);
     return n;
   }
 }
@@ -200,5 +222,12 @@ export function readLabels(file: string, dSae: number): Record<string, string> {
     const shown = bad.slice(0, 5).map((k) => JSON.stringify(k)).join(', ');
     console.warn(`${file}: dropped ${bad.length} bad label entr${bad.length === 1 ? 'y' : 'ies'} (${shown}${bad.length > 5 ? ', …' : ''}): each must be "<feature id 0..${dSae - 1}>": "<string>"`);
   }
+  return out;
+}
+
+/** Labels `base` with `edits` over it; an empty edit clears the label. */
+function merged(base: Record<string, string>, edits: Record<string, string>): Record<string, string> {
+  const out = { ...base, ...edits };
+  for (const [k, v] of Object.entries(edits)) if (v === '') delete out[k];
   return out;
 }

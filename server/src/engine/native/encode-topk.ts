@@ -10,12 +10,16 @@ import { encodeInputs, nativeEncodeUnavailable } from './sae-encode-inputs';
 
 export { nativeEncodeUnavailable };
 
-/** x: [n, d_in] raw activations -> each token's k strongest features, strongest first, and its L0. */
-export async function encodeTopK(sae: Sae, x: Tensor2D, k: number): Promise<SparseTopK> {
-  if (nativeEncodeUnavailable(sae) || x.dtype !== 'float32') {
+/**
+ * x: [n, d_in] raw activations -> each token's k strongest features, strongest first, and its L0.
+ * `keep` ([d_sae], 0 = dense feature left out of the ranking): the fused native kernel has no
+ * mask, so a masked call encodes densely (natively where it can) and ranks on tfjs.
+ */
+export async function encodeTopK(sae: Sae, x: Tensor2D, k: number, keep?: Float32Array): Promise<SparseTopK & { hidden?: Int32Array }> {
+  if (keep || nativeEncodeUnavailable(sae) || x.dtype !== 'float32') {
     const f = sae.encode(x);
     try {
-      return await sparseTopK(f, k);
+      return await sparseTopK(f, k, keep);
     } finally {
       f.dispose();
     }
