@@ -25,9 +25,23 @@ export function runDaemon(mode: 'stdio' | 'node-ipc'): void {
   const lsp = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
   // require, not import(): the CLI runs sources through tsx's CommonJS hook, which import() bypasses.
   const { startLanguageServer } = require('./daemon') as typeof import('./daemon');
+  const reader = mode === 'stdio' ? new lsp.StreamMessageReader(process.stdin) : undefined;
+  // Bad framing (a wrong Content-Length, garbage headers) cannot be resynchronised: log it and end,
+  // rather than wait forever for bytes that will never complete the frame.
+  const writer = mode === 'stdio' ? new lsp.StreamMessageWriter(process.stdout) : undefined;
+  reader?.onError((e) => {
+    // A whole frame whose body is not JSON: the framing is intact, so answer it (JSON-RPC -32700) and go on.
+    if (e instanceof SyntaxError || (e as { cause?: unknown }).cause instanceof SyntaxError || /JSON/.test(String((e as Error)?.message))) {
+      console.error(`jumplens daemon: LSP message is not valid JSON: ${(e as Error).message}`);
+      void writer?.write({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the message body is not valid JSON' } } as never);
+      return;
+    }
+    console.error(`jumplens daemon: LSP stream error, closing: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
   const connection =
-    mode === 'stdio'
-      ? lsp.createConnection(lsp.ProposedFeatures.all, new lsp.StreamMessageReader(process.stdin), new lsp.StreamMessageWriter(process.stdout))
+    reader && writer
+      ? lsp.createConnection(lsp.ProposedFeatures.all, reader, writer)
       : lsp.createConnection(lsp.ProposedFeatures.all, new lsp.IPCMessageReader(process), new lsp.IPCMessageWriter(process));
   startLanguageServer(connection);
   // The editor died or closed our stdin: do not linger (LSP: exit code 1 without a shutdown).
