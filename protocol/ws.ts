@@ -100,6 +100,12 @@ export interface WsPush {
   event: JobEvent;
 }
 
+/**
+ * Documented size limits of the ws API: a frame or message over maxMessageBytes closes that
+ * connection (close code 1009); an `analyze` text over maxAnalyzeChars is answered with an error.
+ */
+export const WS_LIMITS = { maxMessageBytes: 4 * 1024 * 1024, maxAnalyzeChars: 200_000 } as const;
+
 /** A number in lo..hi; `missing` is the message when the field is absent (for required fields). */
 const num = (k: string, lo: number, hi: number, int = false, missing?: string) => {
   const msg = `"${k}" must be ${int ? 'an integer' : 'a number'} in ${lo}..${hi}`;
@@ -117,7 +123,7 @@ export const WsRequestSchemas = {
   listJobs: z.object({}),
   status: z.object({}),
   analyze: z.object({
-    text: z.string({ error: 'analyze needs "text"' }),
+    text: z.string({ error: 'analyze needs "text"' }).max(WS_LIMITS.maxAnalyzeChars, `analyze "text" is over ${WS_LIMITS.maxAnalyzeChars} characters; send a shorter text`),
     topK: z.int({ error: '"topK" must be an integer in 1..100' }).min(1, '"topK" must be an integer in 1..100').max(100, '"topK" must be an integer in 1..100').optional(),
   }),
   listFeatures: z.object({

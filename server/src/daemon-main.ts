@@ -8,26 +8,56 @@ export function redirectConsoleToStderr(): void {
   console.log = console.info = console.debug = console.warn = toErr;
 }
 
+/**
+ * One client's or one job's failure must not end the daemon: an uncaught error is logged and the
+ * daemon keeps serving. When it does exit, a running job is left `running` on disk with its lock's
+ * pid dead, which the next daemon lists as `interrupted` and can resume from its last checkpoint.
+ */
+export function keepServingOnErrors(): void {
+  process.on('uncaughtException', (e) => console.error(`jumplens daemon: uncaught error (still serving): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+  process.on('unhandledRejection', (e) => console.error(`jumplens daemon: unhandled rejection (still serving): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+}
+
 /** The language server on stdio or node IPC (what editors run). */
 export function runDaemon(mode: 'stdio' | 'node-ipc'): void {
   redirectConsoleToStderr();
+  keepServingOnErrors();
   const lsp = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
   // require, not import(): the CLI runs sources through tsx's CommonJS hook, which import() bypasses.
   const { startLanguageServer } = require('./daemon') as typeof import('./daemon');
+  const reader = mode === 'stdio' ? new lsp.StreamMessageReader(process.stdin) : undefined;
+  // Bad framing (a wrong Content-Length, garbage headers) cannot be resynchronised: log it and end,
+  // rather than wait forever for bytes that will never complete the frame.
+  const writer = mode === 'stdio' ? new lsp.StreamMessageWriter(process.stdout) : undefined;
+  reader?.onError((e) => {
+    // A whole frame whose body is not JSON: the framing is intact, so answer it (JSON-RPC -32700) and go on.
+    if (e instanceof SyntaxError || (e as { cause?: unknown }).cause instanceof SyntaxError || /JSON/.test(String((e as Error)?.message))) {
+      console.error(`jumplens daemon: LSP message is not valid JSON: ${(e as Error).message}`);
+      void writer?.write({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the message body is not valid JSON' } } as never);
+      return;
+    }
+    console.error(`jumplens daemon: LSP stream error, closing: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
   const connection =
-    mode === 'stdio'
-      ? lsp.createConnection(lsp.ProposedFeatures.all, new lsp.StreamMessageReader(process.stdin), new lsp.StreamMessageWriter(process.stdout))
+    reader && writer
+      ? lsp.createConnection(lsp.ProposedFeatures.all, reader, writer)
       : lsp.createConnection(lsp.ProposedFeatures.all, new lsp.IPCMessageReader(process), new lsp.IPCMessageWriter(process));
   startLanguageServer(connection);
+  // The editor died or closed our stdin: do not linger (LSP: exit code 1 without a shutdown).
+  if (mode === 'stdio') process.stdin.on('end', () => process.exit(1));
 }
 
 /** The ws API alone (`jumplens daemon --ws`): for the webview or a remote GPU box. */
-export async function runWsDaemon(o: { host: string; port: number; runsDir: string; settings: Partial<DaemonSettings> }): Promise<void> {
+export async function runWsDaemon(o: { host: string; port: number; runsDir: string; settings: Partial<DaemonSettings>; allow?: string[] }): Promise<void> {
   redirectConsoleToStderr();
+  keepServingOnErrors();
   const { Daemon } = require('./daemon') as typeof import('./daemon');
   const { mergeSettings, DEFAULT_SETTINGS } = require('./session/settings') as typeof import('./session/settings');
   const settings = mergeSettings(DEFAULT_SETTINGS, o.settings);
   const daemon = new Daemon(() => settings);
+  // The folder the daemon was started in is its workspace; --allow adds more (fs-policy.ts).
+  daemon.workspaceFolders = [process.cwd(), ...(o.allow ?? [])];
   daemon.openJobs(o.runsDir);
   const h = await daemon.startWs({ host: o.host, port: o.port });
   // The token is printed once, to stderr, for whoever started the daemon.

@@ -16,6 +16,9 @@ import { jobDefaultsContext, withJobDefaultsPort } from './session/job-defaults'
 import type { JobsPort } from './session/ports';
 import { FeatureStoreRegistry } from './session/feature-stores';
 import { modelSearchOf, type DaemonSettings } from './session/settings';
+import { FsPolicy } from './session/fs-policy';
+import { BUNDLED_MODELS_DIR, modelsDir } from './engine/lm/models-dir';
+import * as path from 'node:path';
 
 export class Daemon {
   readonly stores = new FeatureStoreRegistry();
@@ -30,6 +33,19 @@ export class Daemon {
   private ws?: Promise<WsServerHandle>;
   /** The feature-ops context of the current engine's store, rebuilt when either changes. */
   private ops?: { engine: Engine; store: object; ctx: FeatureOpsContext };
+
+  /** Workspace folders (LSP: from initialize; ws mode: the folder it was started in) and `--allow` folders. */
+  workspaceFolders: string[] = [];
+  /** Where ws ops and job specs may read and write (session/fs-policy.ts). */
+  readonly fsPolicy = new FsPolicy(() => {
+    const s = this.settings();
+    const raw = s as unknown as { jobs?: { corpus?: unknown }; modelsDir?: unknown };
+    const chosen = [s.sae, ...Object.values(s.saes ?? {}), /[\\/]/.test(s.model) ? s.model : undefined];
+    if (typeof raw.jobs?.corpus === 'string') chosen.push(raw.jobs.corpus);
+    if (typeof raw.modelsDir === 'string') chosen.push(raw.modelsDir);
+    const assets = defaultSaePath();
+    return [...this.workspaceFolders, this.queue?.store.root, assets && path.dirname(assets), BUNDLED_MODELS_DIR, modelsDir(), ...chosen];
+  });
 
   /** `settings`: what the ws `analyze` op analyses with (the LSP's settings, or the ws mode's flags). */
   constructor(private readonly settings: () => DaemonSettings) {}
@@ -58,6 +74,7 @@ export class Daemon {
         analyze: (text, topK) => analyzeText(this.session, this.settings(), text, topK),
         jobs,
         features: () => this.featureOps(),
+        fsPolicy: this.fsPolicy,
       },
       { host: opts.host ?? DEFAULT_WS_HOST, port: opts.port ?? 0 },
     );
@@ -96,7 +113,7 @@ export function startLanguageServer(connection: Connection): Daemon {
     throw new Error('language server not initialised');
   };
   const daemon = new Daemon(() => settings());
-  const server = bindLspConnection(connection, daemon.lspDeps(), () => daemon.dispose());
+  const server = bindLspConnection(connection, daemon.lspDeps(), () => daemon.dispose(), (folders) => (daemon.workspaceFolders = folders));
   settings = () => server.settings;
   return daemon;
 }

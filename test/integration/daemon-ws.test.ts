@@ -17,7 +17,7 @@ let sae = '';
 
 before(async () => {
   sae = await writeRandomSae(path.join(tmp.dir, 'sae'));
-  proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'jumplens'), 'daemon', '--ws', '--port', '0', '--sae', sae, '--runs', path.join(tmp.dir, 'runs')], {
+  proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'jumplens'), 'daemon', '--ws', '--port', '0', '--sae', sae, '--runs', path.join(tmp.dir, 'runs'), '--allow', path.dirname(sharedFile('data', 'tinystories-train-first1000.json'))], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

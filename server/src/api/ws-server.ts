@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseWsMessage, type JobEvent, type StatusResult, type TokenFeatures, type WsOp, type WsOps, type WsPush, type WsReply, type WsRequestOf } from '../../../protocol';
+import { parseWsMessage, WS_LIMITS, type JobEvent, type StatusResult, type TokenFeatures, type WsOp, type WsOps, type WsPush, type WsReply, type WsRequestOf, type AnyWsRequest } from '../../../protocol';
+import type { FsPolicy } from '../session/fs-policy';
 import type { JobsPort } from '../session/ports';
 import { handleFeatureRequest, type FeatureOpsContext } from './feature-ops';
 
@@ -18,6 +19,8 @@ export interface ApiBackend {
   jobs: JobsPort;
   /** Feature-browser queries for the loaded SAE's feature store (undefined: none loaded). */
   features?: () => FeatureOpsContext | undefined;
+  /** Where ws ops and job specs may read and write; absent: no confinement (tests of the ops alone). */
+  fsPolicy?: FsPolicy;
 }
 
 export interface WsServerHandle {
@@ -28,8 +31,35 @@ export interface WsServerHandle {
   close(): Promise<void>;
 }
 
-/** Largest message accepted; analysis requests carry a document's text. */
-const MAX_PAYLOAD = 4 * 1024 * 1024;
+/** Largest frame/message accepted (bytes); a bigger one closes that connection (code 1009), never the daemon. */
+export const MAX_PAYLOAD = WS_LIMITS.maxMessageBytes;
+
+/** Hosts the Host header may name when the server is bound to loopback (DNS-rebinding guard). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * Why an upgrade is refused, or undefined. Origin must be absent (editors, CLI clients), a VS Code
+ * webview's (`vscode-webview://…`) or the daemon's own; on a loopback bind the Host must be loopback
+ * too, so a web page cannot reach the daemon through a rebound DNS name.
+ */
+export function upgradeRefusal(req: IncomingMessage, bound: { host: string; port: number }): string | undefined {
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let own = false;
+    try {
+      const u = new URL(origin);
+      own = (u.protocol === 'http:' || u.protocol === 'ws:') && LOOPBACK_HOSTS.has(u.hostname) && Number(u.port) === bound.port;
+    } catch {
+      return 'bad Origin';
+    }
+    if (!origin.startsWith('vscode-webview://') && !own) return `Origin ${origin} is not allowed`;
+  }
+  if (LOOPBACK_HOSTS.has(bound.host)) {
+    const h = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (!LOOPBACK_HOSTS.has(h)) return 'Host must be loopback';
+  }
+  return undefined;
+}
 
 export function newToken(): string {
   return randomBytes(32).toString('hex');
@@ -57,9 +87,20 @@ export async function startWsServer(api: ApiBackend, opts: { host?: string; port
     res.end('JumpLens daemon: WebSocket only\n');
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
+  // A socket error (reset, bad HTTP) ends that socket; an unhandled one would end the daemon.
+  http.on('clientError', (_e, socket) => socket.destroy());
+  wss.on('error', (e) => console.error(`jumplens daemon: ws server error: ${e.message}`));
+  const bound = { host, port: 0 };
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
     if (!tokenOk(presentedToken(req), token)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const refused = upgradeRefusal(req, bound);
+    if (refused) {
+      console.error(`jumplens daemon: ws upgrade refused: ${refused}`);
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -72,6 +113,9 @@ export async function startWsServer(api: ApiBackend, opts: { host?: string; port
   const unsubscribe = api.jobs.subscribe(onEvent);
 
   wss.on('connection', (ws: WebSocket) => {
+    // Malformed frames (bad opcode, RSV bits, unmasked, invalid UTF-8, bad close code, over
+    // maxPayload) surface here; ws has already closed the connection with the right code.
+    ws.on('error', (e) => console.error(`jumplens daemon: ws client dropped: ${e.message}`));
     ws.on('message', (data, isBinary) => {
       const reply = (r: WsReply) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(r));
       if (isBinary) return reply({ id: null, ok: false, error: 'binary messages are not accepted; send JSON text' });
@@ -84,6 +128,8 @@ export async function startWsServer(api: ApiBackend, opts: { host?: string; port
       const parsed = parseWsMessage(m);
       if (!parsed.ok) return reply({ id: parsed.id, ok: false, error: parsed.error });
       const { id } = parsed.req;
+      const refused = policyRefusal(api, parsed.req);
+      if (refused) return reply({ id, ok: false, error: refused });
       // Sync handlers may throw; both paths end in the same error reply.
       Promise.resolve()
         .then(() => run(api, parsed.req))
@@ -99,6 +145,7 @@ export async function startWsServer(api: ApiBackend, opts: { host?: string; port
     http.listen(opts.port ?? 0, host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
+  bound.port = port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `ws://${urlHost}:${port}/`,
@@ -113,6 +160,19 @@ export async function startWsServer(api: ApiBackend, opts: { host?: string; port
         http.close(() => resolve());
       }),
   };
+}
+
+/** The filesystem policy's verdict on a request that names paths (undefined: allowed or no policy). */
+function policyRefusal(api: ApiBackend, req: AnyWsRequest): string | undefined {
+  const fs = api.fsPolicy;
+  if (!fs) return undefined;
+  try {
+    if (req.op === 'importLabels') fs.checkRead(req.file, 'importLabels "file"');
+    else if (req.op === 'startJob') fs.checkJobSpec(req.spec);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  return undefined;
 }
 
 type Handlers = { [O in WsOp]: (api: ApiBackend, req: WsRequestOf<O>) => WsOps[O]['result'] | Promise<WsOps[O]['result']> };

@@ -47,6 +47,11 @@ export class JobQueue extends EventEmitter<{ event: [JobEvent] }> {
   }
 
   start(spec: JobSpec): JobInfo {
+    // A new job never writes over an SAE it did not create (resume continues its own output).
+    const out = (spec.train as { out?: unknown } | undefined)?.out;
+    if (typeof out === 'string' && existsSync(path.join(out, 'cfg.json'))) {
+      throw new Error(`job spec "train.out" ${JSON.stringify(out)} already holds an SAE (cfg.json); choose a new folder or delete that one first`);
+    }
     const job = this.store.create(spec);
     this.jobs.set(job.id, job);
     this.store.log(job, `queued ${spec.kind}`);

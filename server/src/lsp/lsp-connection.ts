@@ -1,6 +1,7 @@
 // Binds an LspServer to an LSP connection (typescript-language-server's lsp-connection.ts): one
 // line per handler, and the LspClient the server sends through.
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import {
   WorkDoneProgress,
   WorkDoneProgressCancelNotification,
@@ -23,7 +24,7 @@ import type { LspClient, ProgressReporter } from './lsp-client';
 import { LspServer, type LspServerDeps } from './lsp-server';
 
 /** Builds the LspServer for `connection` and routes every message to it; `onShutdown` frees what the root built. */
-export function bindLspConnection(connection: Connection, deps: LspServerDeps, onShutdown: () => Promise<void>): LspServer {
+export function bindLspConnection(connection: Connection, deps: LspServerDeps, onShutdown: () => Promise<void>, onWorkspace?: (folders: string[]) => void): LspServer {
   let hasProgress = false;
   /** Server-created progresses, by token, so a cancel from the editor reaches its job. */
   const cancels = new Map<ProgressToken, () => void>();
@@ -54,6 +55,8 @@ export function bindLspConnection(connection: Connection, deps: LspServerDeps, o
 
   connection.onInitialize((p: InitializeParams) => {
     hasProgress = p.capabilities.window?.workDoneProgress === true;
+    const uris = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : []);
+    onWorkspace?.(uris.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u)));
     return server.initialize(p);
   });
   connection.onInitialized(() => {
@@ -82,11 +85,14 @@ export function bindLspConnection(connection: Connection, deps: LspServerDeps, o
   connection.languages.semanticTokens.on((p) => server.semanticTokensFull(p));
   connection.languages.semanticTokens.onDelta((p) => server.semanticTokensDelta(p));
   connection.onRequest(JobsRequest, () => server.jobSummaries());
+  let shutDown = false;
   connection.onShutdown(async () => {
+    shutDown = true;
     server.shutdown();
     await onShutdown();
   });
-  connection.onExit(() => process.exit(0));
+  // LSP: exit code 0 after a shutdown request, 1 without one.
+  connection.onExit(() => process.exit(shutDown ? 0 : 1));
   connection.listen();
   return server;
 }
