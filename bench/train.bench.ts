@@ -3,7 +3,6 @@
 // committed runs use. GFLOP/s counts the six B·d_in·d_sae matmuls of a step (2 forward, 4 backward),
 // 12·B·d_in·d_sae FLOPs; elementwise work is not counted.
 import type { BenchRow } from './index';
-import { tf } from '../server/src/engine/tf';
 import { resolveTrainConfig } from '../server/src/engine/train/config';
 import { Trainer } from '../server/src/engine/train/trainer';
 import { ArrayActivations } from '../server/src/engine/train/activation-source';

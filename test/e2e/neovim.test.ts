@@ -24,7 +24,7 @@ function findNvim(): { bin: string; minor: number } | undefined {
 const nvim = findNvim();
 if (!nvim) console.log('# neovim e2e skipped: no nvim (run scripts/setup-neovim.sh; .ci/run does)');
 
-const LUA = String.raw`
+const LUA = `
 local cfg = vim.json.decode(vim.env.JUMPLENS_NVIM_TEST)
 local out = { nvim = tostring(vim.version()) }
 local function finish()

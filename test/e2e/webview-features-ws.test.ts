@@ -11,7 +11,7 @@ import { FeatureStore } from '../../server/src/engine/features/feature-store';
 import { listFeatures, type FeatureOpsContext } from '../../server/src/api/feature-ops';
 import { buildRealTextStore } from '../helpers/real-feature-store';
 import { REPO_ROOT, tempDir } from '../helpers/paths';
-import { buildWebviews, launch, openHosted, skipReason, startServer } from './webview-harness';
+import { buildWebviews, launch, skipReason, startServer } from './webview-harness';
 
 const WS_SERVER = path.join(REPO_ROOT, 'server', 'src', 'api', 'ws-server.ts');
 const JOB_QUEUE = path.join(REPO_ROOT, 'server', 'src', 'jobs', 'job-queue.ts');

@@ -27,7 +27,7 @@ test('tf.memory() of the daemon does not grow over 1000 edit/hover cycles', asyn
   const words = ['s', ' dog', 'x', ' happy'];
   for (let i = 0; i < 1000; i++) {
     version++;
-    let change;
+    let change: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string };
     if (i % 3 === 2) {
       // Edit in the middle: swap one character, so the tail from there is recomputed.
       const at = 10 + (i % 20);

@@ -104,7 +104,7 @@ test('hover, inlay hints and status on stories260K with the default SAE', async 
   assert.match(hover.contents.value, new RegExp(`id ${tok.id}\\b`));
   assert.match(hover.contents.value, new RegExp(`\\| #${tok.top[0].id} \\|`), 'the strongest feature is listed');
   const directive = await server.hover({ textDocument: { uri }, position: { line: 0, character: 2 } });
-  assert.match((directive?.contents as { value: string }).value, /@top-k.*\n\n5 features per token/s);
+  assert.match((directive!.contents as { value: string }).value, /@top-k.*\n\n5 features per token/s);
 
   const line1 = { start: { line: 1, character: 0 }, end: { line: 1, character: 100 } };
   const hints = await server.inlayHint({ textDocument: { uri }, range: line1 });
@@ -155,10 +155,10 @@ test('one feature store: a label set through the feature browser shows in the ne
   const tok = tf.tokens.find((t) => t.top.length > 0)!;
   const ctx = daemon.featureOps();
   assert.ok(ctx, 'the browser sees the store of the SAE the document uses');
-  assert.equal(ctx.store, server['analysis'].get(uri)?.engine?.store, 'the same store object as the hover reads');
+  assert.equal(ctx.store, (server as unknown as { analysis: Map<string, { engine?: { store?: unknown } }> }).analysis.get(uri)?.engine?.store, 'the same store object as the hover reads');
   handleFeatureRequest(ctx, { id: 1, op: 'setLabel', feature: tok.top[0].id, label: 'little-girl-ish' });
   const hover = await server.hover({ textDocument: { uri }, position: tok.range.start });
-  assert.match((hover?.contents as { value: string }).value, new RegExp(`\\| #${tok.top[0].id} \\| little-girl-ish \\|`));
+  assert.match((hover!.contents as { value: string }).value, new RegExp(`\\| #${tok.top[0].id} \\| little-girl-ish \\|`));
   assert.equal((await server.focusFeature({ uri, feature: tok.top[0].id })).label, 'little-girl-ish');
 });
 

@@ -39,9 +39,9 @@ export class JobsList {
   private render(): void {
     const rows = [...this.jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     this.body.replaceChildren(
-      ...rows.map((j) => {
+      ...rows.flatMap((j) => {
         const actions = el('td', { class: 'actions' });
-        const act = (label: string, fn: () => Promise<unknown> | void) => {
+        const act = (label: string, fn: () => unknown) => {
           const b = el('button', { 'data-action': label.toLowerCase() }, label);
           b.addEventListener('click', () => {
             Promise.resolve(fn()).catch((e: Error) => this.onError(`${label} ${j.id}: ${e.message}`));
@@ -69,7 +69,7 @@ export class JobsList {
           actions,
         ));
         return rows;
-      }).flat(),
+      }),
     );
   }
 }

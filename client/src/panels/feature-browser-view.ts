@@ -1,5 +1,5 @@
 // The feature browser as a webview view in the JumpLens activity-bar container.
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { TokenFeatures } from '../../../protocol';
 import { bridge, postToWebview, sendEndpoint, setWebviewHtml, type WebviewHooks } from './webview-bridge';
 

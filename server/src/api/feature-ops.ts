@@ -2,7 +2,7 @@
 // the ws server and the extension's postMessage relay both call them. They never touch sockets.
 import * as path from 'node:path';
 import { tf, type Tensor2D } from '../engine/tf';
-import { FeatureStore, STORE_FILE } from '../engine/features/feature-store';
+import { type FeatureStore, STORE_FILE } from '../engine/features/feature-store';
 import { readSafetensorsHeader, readTensorF32 } from '../engine/io/safetensors';
 import type { LanguageModel, Tokenizer } from '../engine/lm/types';
 import { pieceText } from '../engine/lm/piece-text';

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { unzipSync } from 'fflate';
-import { REPO_ROOT, tempDir } from '../../helpers/paths';
+import { tempDir } from '../../helpers/paths';
 import { packageVsix } from '../../helpers/package-vsix';
 
 /** Packages a bundle may import without the .vsix holding them, and why that is safe. */

@@ -57,7 +57,7 @@ function textOf(d: unknown, where: string): string {
 }
 
 function filesOf(p: string): string[] {
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(p);
   } catch {

@@ -1,5 +1,5 @@
 // Greedy decoding (argmax), the reference-comparison mode of `jumplens lm generate`.
-import { tf } from '../tf';
+import { tf, type Tensor3D } from '../tf';
 import type { TransformerModel } from './transformer';
 import type { KvCache, LanguageModel } from './types';
 
@@ -11,7 +11,7 @@ export function greedyGenerate(model: LanguageModel, ids: number[], steps: numbe
   try {
     for (let i = 0; i < steps && out.length < model.config.maxSeqLen; i++) {
       const next = tf.tidy(() => {
-        let logits;
+        let logits: Tensor3D;
         if (useCache) {
           const r = (model as unknown as TransformerModel).forwardCached(out, cache);
           cache = r.cache;

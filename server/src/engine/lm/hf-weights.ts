@@ -14,7 +14,7 @@ export class HfWeights {
     let files: string[];
     if (existsSync(index)) {
       const j = readJsonFile(index) as { weight_map?: Record<string, string> } | null;
-      if (!j || !j.weight_map || typeof j.weight_map !== 'object') throw new Error(`${index}: no "weight_map" object`);
+      if (!j?.weight_map || typeof j.weight_map !== 'object') throw new Error(`${index}: no "weight_map" object`);
       files = [...new Set(Object.values(j.weight_map))];
     } else if (existsSync(path.join(dir, 'model.safetensors'))) {
       files = ['model.safetensors'];

@@ -27,7 +27,7 @@ test("the registry's architectures are protocol/train.ts's and exactly what `jum
   const help = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'jumplens'), 'train', '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0, help.stderr);
   // The option's description, which commander may wrap over several lines, up to the next option.
-  const m = /--arch <name>\s+([^]*?)\n\s+--/.exec(help.stdout);
+  const m = /--arch <name>\s+([\s\S]*?)\n\s+--/.exec(help.stdout);
   assert.ok(m, help.stdout);
   const listed = m[1].split('|').map((s) => s.trim());
   assert.deepEqual(listed, [...ARCH_CHOICES]);

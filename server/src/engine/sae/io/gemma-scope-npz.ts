@@ -71,7 +71,7 @@ export function loadGemmaScopeNpz(file: string, opts: { hook?: string } = {}): S
       params[name] = tf.tensor(data, arr.shape, 'float32');
     }
     const W = params.W_enc;
-    if (!W || W.shape.length !== 2) {
+    if (W?.shape.length !== 2) {
       throw new Error(`${file}: missing 2-D W_enc (members: ${members.map((m) => m.name).join(', ') || 'none'})`);
     }
   } catch (e) {
