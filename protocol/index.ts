@@ -7,3 +7,4 @@ export * from './jobs';
 export * from './lsp';
 export * from './ws';
 export * from './webview';
+export * from './steer';

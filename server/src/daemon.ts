@@ -14,6 +14,9 @@ import type { LspServerDeps } from './lsp/lsp-server';
 import { EngineSession, type Engine } from './session/engine-session';
 import { FeatureStoreRegistry } from './session/feature-stores';
 import type { DaemonSettings } from './session/settings';
+import type { SteerParams, SteerResult } from '../../protocol';
+import { documentSettings } from './lsp/document-settings';
+import { runSteer } from './session/steering';
 
 export class Daemon {
   readonly stores = new FeatureStoreRegistry();
@@ -47,10 +50,23 @@ export class Daemon {
         analyze: (text, topK) => analyzeText(this.session, this.settings(), text, topK),
         jobs,
         features: () => this.featureOps(),
+        steer: (p) => this.steerText(p),
       },
       { host: opts.host ?? DEFAULT_WS_HOST, port: opts.port ?? 0 },
     );
     return this.ws;
+  }
+
+  /** The ws `steer` op: a text continued with the settings' engine, leased for the call. */
+  async steerText(p: SteerParams): Promise<SteerResult> {
+    const ds = documentSettings(this.settings(), {});
+    const engine = await this.session.acquire(ds.engine);
+    try {
+      const ids = engine.model.tokenizer.encode(p.text ?? '', { bos: ds.bos }).map((t) => t.id);
+      return runSteer(engine, ids, p);
+    } finally {
+      this.session.release(engine);
+    }
   }
 
   async apiEndpoint(): Promise<ApiEndpointResult> {

@@ -11,10 +11,12 @@ import {
 } from 'vscode-languageserver/node';
 import {
   ApiEndpointRequest,
+  Commands,
   FocusFeatureRequest,
   ListJobsRequest,
   SetAnalyzedRequest,
   StatusRequest,
+  SteerRequest,
   VisibleRangesNotification,
   type StatusParams,
 } from '../../../protocol';
@@ -68,7 +70,7 @@ export function bindLspConnection(connection: Connection, deps: LspServerDeps, o
   connection.onCompletion((p) => server.completion(p));
   connection.onHover((p) => server.hover(p));
   connection.languages.inlayHint.on((p) => server.inlayHint(p));
-  connection.onExecuteCommand((p) => server.executeCommand(p));
+  connection.onExecuteCommand((p) => (p.command === Commands.steer ? server.executeSteer(p) : server.executeCommand(p)));
   connection.onRequest(SetAnalyzedRequest, (p) => server.setAnalyzed(p));
   connection.onNotification(VisibleRangesNotification, (p) => server.visibleRanges(p));
   // By name: a typed one-parameter handler would refuse the params-less `jumplens/status` the protocol allows.
@@ -76,6 +78,7 @@ export function bindLspConnection(connection: Connection, deps: LspServerDeps, o
   connection.onRequest(FocusFeatureRequest, (p) => server.focusFeature(p));
   connection.onRequest(ListJobsRequest, () => server.listJobs());
   connection.onRequest(ApiEndpointRequest, () => server.apiEndpoint());
+  connection.onRequest(SteerRequest, (p) => server.steer(p));
   connection.onShutdown(async () => {
     server.shutdown();
     await onShutdown();

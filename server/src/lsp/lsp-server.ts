@@ -32,6 +32,8 @@ import {
   type SetAnalyzedParams,
   type StatusParams,
   type StatusResult,
+  type SteerParams,
+  type SteerResult,
   type TokenFeatures,
   type VisibleRangesParams,
 } from '../../../protocol';
@@ -43,6 +45,9 @@ import { AnalysisScheduler, PROMPT_LANGUAGE, lineText, type DocState } from './a
 import { directiveCompletions, directiveHover } from './directive-help';
 import { hoverMarkdown } from './hover';
 import { JobCommands } from './job-commands';
+import { SteerParamsSchema } from '../../../protocol';
+import { runSteer } from '../session/steering';
+import { promptIdsBefore } from './steer-prompt';
 import type { LspClient } from './lsp-client';
 
 /** What the composition root gives the language server. */
@@ -242,6 +247,33 @@ export class LspServer {
 
   executeCommand(p: ExecuteCommandParams): Promise<JobCommandResult> {
     return this.jobCommands.execute(p);
+  }
+
+  // --- steering (issue #15) ---
+  /** `workspace/executeCommand` Commands.steer (Neovim): the same as `jumplens/steer`, params as the first argument. */
+  executeSteer(p: ExecuteCommandParams): Promise<SteerResult> {
+    return this.steer(p.arguments?.[0] as SteerParams);
+  }
+
+  /** `jumplens/steer`: continue the prompt up to the cursor with the document's engine, unsteered and steered. */
+  async steer(raw: SteerParams): Promise<SteerResult> {
+    const parsed = SteerParamsSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(parsed.error.issues[0].message);
+    const p = parsed.data as SteerParams;
+    if (p.uri === undefined || p.position === undefined) throw new Error('jumplens/steer needs "uri" and "position" (the ws op `steer` takes a plain "text")');
+    const doc = this.documents.get(p.uri);
+    if (!doc) throw new Error(`steer: ${p.uri} is not open in the daemon`);
+    if (!this.analysis.isAnalyzed(doc)) throw new Error(`steer: ${p.uri} is not analysed (JumpLens: Analyze This Document)`);
+    await this.analysis.flush(p.uri);
+    const st = this.analysis.get(p.uri);
+    const last = st?.analysis?.last;
+    const engine = st?.analysis?.engine;
+    if (!engine || !last) throw new Error(`steer: ${p.uri} has no analysis${st?.error ? `: ${st.error}` : ''}`);
+    const at = (t: TokenFeatures) => doc.offsetAt(t.range.start);
+    const end = (t: TokenFeatures) => doc.offsetAt(t.range.end);
+    const ids = promptIdsBefore(last.tokens, doc.offsetAt(p.position), at, end);
+    // The engine stays leased by the document while the generation runs (it is synchronous).
+    return runSteer(engine, ids, p);
   }
 
   /** Stops pending analyses (the root then disposes the session, jobs and ws server). */
