@@ -47,7 +47,7 @@ import { hoverMarkdown } from './hover';
 import { JobCommands } from './job-commands';
 import { SteerParamsSchema } from '../../../protocol';
 import { runSteer } from '../session/steering';
-import { promptIdsBefore } from './steer-prompt';
+import { promptTextBefore } from './steer-prompt';
 import type { LspClient } from './lsp-client';
 
 /** What the composition root gives the language server. */
@@ -269,9 +269,8 @@ export class LspServer {
     const last = st?.analysis?.last;
     const engine = st?.analysis?.engine;
     if (!engine || !last) throw new Error(`steer: ${p.uri} has no analysis${st?.error ? `: ${st.error}` : ''}`);
-    const at = (t: TokenFeatures) => doc.offsetAt(t.range.start);
-    const end = (t: TokenFeatures) => doc.offsetAt(t.range.end);
-    const ids = promptIdsBefore(last.tokens, doc.offsetAt(p.position), at, end);
+    const text = promptTextBefore(doc, p.position, last.tokens);
+    const ids = engine.model.tokenizer.encode(text, { bos: st.settings?.bos ?? true }).map((t) => t.id);
     // The engine stays leased by the document while the generation runs (it is synchronous).
     return runSteer(engine, ids, p);
   }

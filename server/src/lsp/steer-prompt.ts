@@ -1,20 +1,27 @@
-// The prompt a steer request continues: the analysed tokens of the cursor's prompt up to and
-// including the token under (or just before) the cursor. Read from the analysis, not re-encoded, so
-// the ids are exactly those the colours and hovers came from (BOS, `.jlp` prompt boundaries).
-import type { TokenFeatures } from '../../../protocol';
+// The prompt a steer request continues: the text of the cursor's prompt (a `.jlp` file's section
+// without its comments and directives, or the whole document) up to the end of the token under, or
+// just before, the cursor; encoded from BOS as the analysis encodes it.
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Position, TokenFeatures } from '../../../protocol';
+import { PROMPT_LANGUAGE } from './analysis-scheduler';
+import { parsePromptFile, wholeDocument } from './prompt-file';
 
-/** Token ids of the prompt up to `offset` (a document offset); `offsetOf` maps a token's range start. */
-export function promptIdsBefore(tokens: readonly TokenFeatures[], offset: number, offsetOf: (t: TokenFeatures) => number, endOf: (t: TokenFeatures) => number): number[] {
-  // The last token that starts before the cursor (a cursor at a token's start belongs to it).
-  let last = -1;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    const empty = endOf(t) === offsetOf(t);
-    if (!empty && offsetOf(t) <= offset) last = i;
+/** The prompt text before `pos`, cut at the end of the analysed token the cursor is in or after. */
+export function promptTextBefore(doc: TextDocument, pos: Position, tokens: readonly TokenFeatures[]): string {
+  const offset = doc.offsetAt(pos);
+  // Extend the cursor to the end of the token it sits in, so the hovered token is the last one the model reads.
+  let cut = offset;
+  for (const t of tokens) {
+    const s = doc.offsetAt(t.range.start);
+    const e = doc.offsetAt(t.range.end);
+    if (s < offset && offset < e) cut = e;
   }
-  if (last < 0) return [];
-  // Back to the prompt's BOS: an empty-range token, each prompt of a `.jlp` file starts with one.
-  let first = last;
-  while (first > 0 && !(endOf(tokens[first]) === offsetOf(tokens[first]))) first--;
-  return tokens.slice(first, last + 1).map((t) => t.id);
+  const text = doc.getText();
+  const segments = doc.languageId === PROMPT_LANGUAGE ? parsePromptFile(text).segments : [wholeDocument(text)];
+  const seg = segments.find((s) => s.docStart <= cut && cut <= s.docEnd) ?? segments.filter((s) => s.docEnd <= cut).pop();
+  if (!seg) return '';
+  // Prompt characters whose document end lies at or before the cut.
+  let n = 0;
+  while (n < seg.text.length && seg.toDoc(n, n + 1)[1] <= cut) n++;
+  return seg.text.slice(0, n);
 }
