@@ -8,3 +8,4 @@ export * from './lsp';
 export * from './ws';
 export * from './webview';
 export * from './job-outcome';
+export * from './steer';

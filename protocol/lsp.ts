@@ -4,6 +4,7 @@
 import type { JobCommandResult, JobEvent, JobInfo } from './jobs';
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { Range, StatusResult, TokenFeatures } from './tokens';
+import { SteerMethod } from './steer';
 
 /** Wire names of the LSP extensions. */
 export const Methods = {
@@ -16,6 +17,7 @@ export const Methods = {
   listJobs: 'jumplens/listJobs',
   jobEvent: 'jumplens/jobEvent',
   apiEndpoint: 'jumplens/apiEndpoint',
+  steer: SteerMethod,
 } as const;
 
 /** Commands run through `workspace/executeCommand`; each long one reports `$/progress`. */
@@ -34,6 +36,8 @@ export const Commands = {
   cancel: 'jumplens.job.cancel',
   /** Resume an interrupted job from its last checkpoint; argument: { jobId }. */
   resume: 'jumplens.job.resume',
+  /** Steer: argument SteerParams (uri + position, or text); returns SteerResult (as `jumplens/steer`, for clients without custom requests). */
+  steer: 'jumplens.steer',
 } as const;
 
 export interface TokenFeaturesParams {

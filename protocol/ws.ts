@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { JobSpecSchema, type JobEvent, type JobInfo, type JobSpec } from './jobs';
 import type { StatusResult, TokenFeatures } from './tokens';
+import { SteerParamsSchema, type SteerParams, type SteerResult } from './steer';
 
 export const FEATURE_SORTS = ['id', 'density', 'maxAct', 'label'] as const;
 export type FeatureSort = (typeof FEATURE_SORTS)[number];
@@ -77,6 +78,8 @@ export interface WsOps {
   setLabel: { request: { feature: number; label: string }; result: { id: number; label: string | null } };
   /** feature browser -> daemon: import labels from a Neuronpedia-style explanations JSON file. */
   importLabels: { request: { file: string }; result: { imported: number } };
+  /** any client -> daemon: continue a text (or a held document up to a position) unsteered and steered. */
+  steer: { request: SteerParams; result: SteerResult };
 }
 export type WsOp = keyof WsOps;
 export type FeatureOp = 'listFeatures' | 'featureCard' | 'setLabel' | 'importLabels';
@@ -138,6 +141,7 @@ export const WsRequestSchemas = {
   featureCard: z.object({ feature: feature('featureCard') }),
   setLabel: z.object({ feature: feature('setLabel'), label: z.string({ error: 'setLabel needs "label" (a string)' }) }),
   importLabels: z.object({ file: z.string({ error: 'importLabels needs "file"' }).min(1, 'importLabels needs "file"') }),
+  steer: SteerParamsSchema,
 } satisfies Record<WsOp, z.ZodType>;
 
 export type ParsedWs<R> = { ok: true; req: R } | { ok: false; id: number | null; error: string };
@@ -163,7 +167,7 @@ export function parseWsRequest(raw: string): ParsedWs<WsRequest> {
   } catch {
     return { ok: false, id: null, error: 'message is not valid JSON' };
   }
-  return parseWsMessage(m, ['startJob', 'cancelJob', 'resumeJob', 'listJobs', 'status', 'analyze']);
+  return parseWsMessage(m, ['startJob', 'cancelJob', 'resumeJob', 'listJobs', 'status', 'analyze', 'steer']);
 }
 
 /** Validates a feature-browser message (already JSON-parsed); returns the typed request or why not. */

@@ -19,6 +19,9 @@ import { modelSearchOf, type DaemonSettings } from './session/settings';
 import { FsPolicy } from './session/fs-policy';
 import { BUNDLED_MODELS_DIR, modelsDir } from './engine/lm/models-dir';
 import * as path from 'node:path';
+import type { SteerParams, SteerResult } from '../../protocol';
+import { documentSettings } from './lsp/document-settings';
+import { runSteer } from './session/steering';
 
 export class Daemon {
   readonly stores = new FeatureStoreRegistry();
@@ -75,10 +78,23 @@ export class Daemon {
         jobs,
         features: () => this.featureOps(),
         fsPolicy: this.fsPolicy,
+        steer: (p) => this.steerText(p),
       },
       { host: opts.host ?? DEFAULT_WS_HOST, port: opts.port ?? 0 },
     );
     return this.ws;
+  }
+
+  /** The ws `steer` op: a text continued with the settings' engine, leased for the call. */
+  async steerText(p: SteerParams): Promise<SteerResult> {
+    const ds = documentSettings(this.settings(), {});
+    const engine = await this.session.acquire(ds.engine);
+    try {
+      const ids = engine.model.tokenizer.encode(p.text ?? '', { bos: ds.bos }).map((t) => t.id);
+      return runSteer(engine, ids, p);
+    } finally {
+      this.session.release(engine);
+    }
   }
 
   async apiEndpoint(): Promise<ApiEndpointResult> {

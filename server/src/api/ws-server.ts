@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseWsMessage, WS_LIMITS, type JobEvent, type StatusResult, type TokenFeatures, type WsOp, type WsOps, type WsPush, type WsReply, type WsRequestOf, type AnyWsRequest } from '../../../protocol';
+import { parseWsMessage, WS_LIMITS, type JobEvent, type StatusResult, type TokenFeatures, type WsOp, type WsOps, type WsPush, type WsReply, type WsRequestOf, type AnyWsRequest, type SteerParams, type SteerResult } from '../../../protocol';
 import type { FsPolicy } from '../session/fs-policy';
 import type { JobsPort } from '../session/ports';
 import { handleFeatureRequest, type FeatureOpsContext } from './feature-ops';
@@ -21,6 +21,8 @@ export interface ApiBackend {
   features?: () => FeatureOpsContext | undefined;
   /** Where ws ops and job specs may read and write; absent: no confinement (tests of the ops alone). */
   fsPolicy?: FsPolicy;
+  /** Steering a text with the settings' engine (undefined: this daemon cannot steer). */
+  steer?: (p: SteerParams) => Promise<SteerResult>;
 }
 
 export interface WsServerHandle {
@@ -197,6 +199,11 @@ const HANDLERS: Handlers = {
   featureCard: (api, req) => handleFeatureRequest(featuresOf(api), req),
   setLabel: (api, req) => handleFeatureRequest(featuresOf(api), req),
   importLabels: (api, req) => handleFeatureRequest(featuresOf(api), req),
+  steer: (api, req) => {
+    if (!api.steer) throw new Error('this daemon does not steer');
+    if (req.text === undefined) throw new Error('the ws op steer needs "text" (uri + position is the LSP request jumplens/steer)');
+    return api.steer(req);
+  },
 };
 
 function run<O extends WsOp>(api: ApiBackend, req: WsRequestOf<O>): Promise<WsOps[O]['result']> | WsOps[O]['result'] {

@@ -12,11 +12,13 @@ import {
 } from 'vscode-languageserver/node';
 import {
   ApiEndpointRequest,
+  Commands,
   FocusFeatureRequest,
   JobsRequest,
   ListJobsRequest,
   SetAnalyzedRequest,
   StatusRequest,
+  SteerRequest,
   VisibleRangesNotification,
   type StatusParams,
 } from '../../../protocol';
@@ -73,7 +75,7 @@ export function bindLspConnection(connection: Connection, deps: LspServerDeps, o
   connection.onCompletion((p) => server.completion(p));
   connection.onHover((p) => server.hover(p));
   connection.languages.inlayHint.on((p) => server.inlayHint(p));
-  connection.onExecuteCommand((p) => server.executeCommand(p));
+  connection.onExecuteCommand((p) => (p.command === Commands.steer ? server.executeSteer(p) : server.executeCommand(p)));
   connection.onRequest(SetAnalyzedRequest, (p) => server.setAnalyzed(p));
   connection.onNotification(VisibleRangesNotification, (p) => server.visibleRanges(p));
   // By name: a typed one-parameter handler would refuse the params-less `jumplens/status` the protocol allows.
@@ -85,6 +87,7 @@ export function bindLspConnection(connection: Connection, deps: LspServerDeps, o
   connection.languages.semanticTokens.on((p) => server.semanticTokensFull(p));
   connection.languages.semanticTokens.onDelta((p) => server.semanticTokensDelta(p));
   connection.onRequest(JobsRequest, () => server.jobSummaries());
+  connection.onRequest(SteerRequest, (p) => server.steer(p));
   let shutDown = false;
   connection.onShutdown(async () => {
     shutDown = true;

@@ -36,6 +36,8 @@ import {
   type SetAnalyzedParams,
   type StatusParams,
   type StatusResult,
+  type SteerParams,
+  type SteerResult,
   type TokenFeatures,
   type VisibleRangesParams,
 } from '../../../protocol';
@@ -47,6 +49,9 @@ import { AnalysisScheduler, PROMPT_LANGUAGE, lineText, type DocState } from './a
 import { directiveCompletions, directiveHover } from './directive-help';
 import { hoverMarkdown } from './hover';
 import { JobCommands } from './job-commands';
+import { SteerParamsSchema } from '../../../protocol';
+import { runSteer } from '../session/steering';
+import { promptTextBefore } from './steer-prompt';
 import type { LspClient } from './lsp-client';
 import { TOKEN_FEATURES_DELTA_OPTION, TokenFeaturesNotification, jobOutcome, type JobSummary, type TokenFeaturesParams } from '../../../protocol';
 import { SEMANTIC_TOKENS_LEGEND, SemanticTokensCache, encodeSemanticTokens } from './semantic-tokens';
@@ -313,6 +318,32 @@ export class LspServer {
   /** `jumplens/jobs`: each job's state, outcome (as its `$/progress` end says it) and output folder. */
   jobSummaries(): JobSummary[] {
     return this.listJobs().map((j) => ({ id: j.id, kind: j.spec.kind, state: j.state, outcome: jobOutcome(j), outputPath: j.dir, createdAt: j.createdAt }));
+  }
+
+  // --- steering (issue #15) ---
+  /** `workspace/executeCommand` Commands.steer (Neovim): the same as `jumplens/steer`, params as the first argument. */
+  executeSteer(p: ExecuteCommandParams): Promise<SteerResult> {
+    return this.steer(p.arguments?.[0] as SteerParams);
+  }
+
+  /** `jumplens/steer`: continue the prompt up to the cursor with the document's engine, unsteered and steered. */
+  async steer(raw: SteerParams): Promise<SteerResult> {
+    const parsed = SteerParamsSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(parsed.error.issues[0].message);
+    const p = parsed.data as SteerParams;
+    if (p.uri === undefined || p.position === undefined) throw new Error('jumplens/steer needs "uri" and "position" (the ws op `steer` takes a plain "text")');
+    const doc = this.documents.get(p.uri);
+    if (!doc) throw new Error(`steer: ${p.uri} is not open in the daemon`);
+    if (!this.analysis.isAnalyzed(doc)) throw new Error(`steer: ${p.uri} is not analysed (JumpLens: Analyze This Document)`);
+    await this.analysis.flush(p.uri);
+    const st = this.analysis.get(p.uri);
+    const last = st?.analysis?.last;
+    const engine = st?.analysis?.engine;
+    if (!engine || !last) throw new Error(`steer: ${p.uri} has no analysis${st?.error ? `: ${st.error}` : ''}`);
+    const text = promptTextBefore(doc, p.position, last.tokens);
+    const ids = engine.model.tokenizer.encode(text, { bos: st.settings?.bos ?? true }).map((t) => t.id);
+    // The engine stays leased by the document while the generation runs (it is synchronous).
+    return runSteer(engine, ids, p);
   }
 
   /** Stops pending analyses (the root then disposes the session, jobs and ws server). */
