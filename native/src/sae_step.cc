@@ -48,6 +48,19 @@ void adam(float* p, const float* g, float* m, float* v, size_t n, const StepConf
   }
 }
 
+// x̂ in R (= f·W_dec, without b_dec) -> R = ∂/∂x̂ of Σ||x − x̂||² / B = −2 (x − x̂) / B, in place;
+// returns Σ||x − x̂||². x, R: [B, D]; bdec: [D].
+double residual_grad(const float* x, const float* bdec, float* R, int B, int D, float invB) {
+  double sse = 0;
+  const size_t BD = static_cast<size_t>(B) * D;
+  for (size_t q0 = 0; q0 < BD; q0 += D) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(D); q++, jj++) {
+    const float e = x[q] - (R[q] + bdec[jj]);
+    sse += static_cast<double>(e) * e;
+    R[q] = -2.0f * e * invB;
+  }
+  return sse;
+}
+
 bool trains(const StepConfig& c, int param) {
   if (c.thresholdsOnly) return param == THRESHOLD;
   switch (c.arch) {
@@ -215,13 +228,7 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
     // Auxiliary reconstruction through the gate path, decoder frozen: E = -2 (x - x_frozen) / B.
     float* E = s.E.data();
     gemm(false, false, B, D, S, G, S, Wdec, D, 0.0f, E, D);
-    double sse = 0;
-    for (size_t q0 = 0; q0 < BD; q0 += D) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(D); q++, jj++) {
-      const float e = x[q] - (E[q] + bdec[jj]);
-      sse += static_cast<double>(e) * e;
-      E[q] = -2.0f * e * invB;
-    }
-    aux = sse / B;
+    aux = residual_grad(x, bdec, E, B, D, invB) / B;
   }
 
   ph.mark("act");
@@ -245,12 +252,7 @@ const char* sae_step(const StepConfig& c, StepBuffers& b, Scratch& s, StepMetric
   ph.mark("l0");
   // x̂ = f W_dec + b_dec; dX = ∂mse/∂x̂ = -2 (x - x̂) / B.
   gemm(false, false, B, D, S, F, S, Wdec, D, 0.0f, dX, D);
-  double sse = 0;
-  for (size_t q0 = 0; q0 < BD; q0 += D) for (size_t q = q0, jj = 0; jj < static_cast<size_t>(D); q++, jj++) {
-    const float e = x[q] - (dX[q] + bdec[jj]);
-    sse += static_cast<double>(e) * e;
-    dX[q] = -2.0f * e * invB;
-  }
+  const double sse = residual_grad(x, bdec, dX, B, D, invB);
   out.mse = sse / B;
   out.ev = 1.0 - sse / (sumSq - meanSq);
 

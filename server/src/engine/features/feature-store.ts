@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { readRowsF32, readSafetensorsHeader, readTensorF32, writeSafetensors, type StHeader } from '../io/safetensors';
 import { HIST_BINS, HIST_LOG10_MAX, HIST_LOG10_MIN, type FeatureStatsResult } from './feature-stats';
+import type { FeatureCardResult } from '../../../../protocol';
 
 export const STORE_FILE = 'feature_store.safetensors';
 export const LABELS_FILE = 'labels.json';
@@ -29,14 +30,8 @@ export interface FeatureStoreMeta {
   createdAt: string;
 }
 
-export interface FeatureCard {
-  id: number;
-  label?: string;
-  density: number;
-  maxAct: number;
-  /** Counts per log10 bin; edges are HIST_LOG10_MIN + i * (MAX - MIN) / BINS. */
-  hist: number[];
-  histLog10Range: [number, number];
+/** The wire card's statistics (hist: counts per log10 bin; edges are HIST_LOG10_MIN + i * (MAX - MIN) / BINS), with token ids instead of strings. */
+export interface FeatureCard extends Pick<FeatureCardResult, 'id' | 'label' | 'density' | 'maxAct' | 'hist' | 'histLog10Range'> {
   /** Top activating contexts, strongest first: token ids (-1 = outside the sequence) and activations. */
   top: { value: number; tokens: number[]; acts: number[] }[];
 }
