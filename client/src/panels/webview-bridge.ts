@@ -29,7 +29,7 @@ export interface WebviewHooks {
   log: (line: string) => void;
 }
 
-export function setWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: 'dashboard' | 'features', title: string): void {
+export function setWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: 'dashboard' | 'features' | 'steer', title: string): void {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   webview.options = { enableScripts: true, localResourceRoots: [dist] };
   webview.html = webviewHtml({
