@@ -4,19 +4,13 @@
 // LSP. Clamp values travel in units of the feature's max activation (the store's maxAct), so the
 // panel learns maxAct from a first result before it can send an absolute clamp.
 import * as vscode from 'vscode';
-import type { SteerIntervention, SteerParams, SteerResult } from '../../../protocol';
+import type { SteerParams, SteerResult } from '../../../protocol';
 import { parseSteerPanelMessage, type SteerPanelUpdate, type SteerTarget } from '../../../protocol/webview';
 import { errorText } from '../error-text';
+import { interventionFor } from './steer-panel-math';
 import { setWebviewHtml } from './webview-bridge';
 
 export type SteerSend = (p: SteerParams) => Promise<SteerResult>;
-
-/** The intervention a target asks for, given the feature's max activation (undefined: no store, values are absolute). */
-export function interventionFor(t: SteerTarget, maxAct: number | undefined): SteerIntervention {
-  if (t.mode === 'ablate') return { feature: t.feature, mode: 'ablate' };
-  if (t.mode === 'scale') return { feature: t.feature, mode: 'scale', value: t.value ?? 1 };
-  return { feature: t.feature, mode: 'clamp', value: (t.value ?? 0) * (maxAct ?? 1) };
-}
 
 export class SteerPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
