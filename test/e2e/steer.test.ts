@@ -54,6 +54,9 @@ test('hover -> Steer… opens the steer panel with two continuations that differ
   await steerLink.waitFor({ timeout: 10_000 });
   await shot(page, 'steer-01-hover');
   await steerLink.click();
+  // The hover would cover the panel in the screenshot.
+  await page.mouse.move(5, 5);
+  await page.keyboard.press('Escape');
 
   const frame = steerFrame();
   const status = frame.locator('.status');
