@@ -5,10 +5,10 @@
 // panel learns maxAct from a first result before it can send an absolute clamp.
 import * as vscode from 'vscode';
 import type { SteerParams, SteerResult } from '../../../protocol';
-import { parseSteerPanelMessage, type SteerPanelUpdate, type SteerTarget } from '../../../protocol/webview';
+import type { SteerPanelUpdate, SteerTarget } from '../../../protocol/webview';
 import { errorText } from '../error-text';
 import { interventionFor } from './steer-panel-math';
-import { setWebviewHtml } from './webview-bridge';
+import { bridgeSteer, setWebviewHtml } from './webview-bridge';
 
 export type SteerSend = (p: SteerParams) => Promise<SteerResult>;
 
@@ -41,18 +41,16 @@ export class SteerPanel implements vscode.Disposable {
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
     });
     setWebviewHtml(panel.webview, this.extensionUri, 'steer', 'JumpLens Steer');
-    const sub = panel.webview.onDidReceiveMessage((raw: unknown) => {
-      const r = parseSteerPanelMessage(raw);
-      if (!r.ok) return this.log(r.error);
+    const sub = bridgeSteer(panel.webview, this.log, (m) => {
       const t = this.target;
       if (!t) return;
-      if (r.msg.type === 'ready') {
+      if (m.type === 'ready') {
         this.post({ type: 'steerTarget', target: t });
         void this.run();
         return;
       }
-      this.target = { ...t, mode: r.msg.mode, ...(r.msg.value === undefined ? {} : { value: r.msg.value }) };
-      if (r.msg.steps !== undefined) this.steps = r.msg.steps;
+      this.target = { ...t, mode: m.mode, ...(m.value === undefined ? {} : { value: m.value }) };
+      if (m.steps !== undefined) this.steps = m.steps;
       void this.run();
     });
     panel.onDidDispose(() => {

@@ -39,3 +39,14 @@ test('steer target and intervention: clamp values are in maxAct units, ablate ca
   assert.deepEqual(interventionFor({ ...clamp, value: 1.5 }, undefined), { feature: 3, mode: 'clamp', value: 1.5 });
   assert.deepEqual(interventionFor(steerTarget(a, 'ablate'), 4), { feature: 3, mode: 'ablate' });
 });
+
+test('steer panel messages: a run with a mode and finite value passes, anything else is dropped with its type named', async () => {
+  const { parseSteerPanelMessage } = await import('../../../protocol/webview');
+  assert.deepEqual(parseSteerPanelMessage({ type: 'steerRun', mode: 'clamp', value: 2.5 }), { ok: true, msg: { type: 'steerRun', mode: 'clamp', value: 2.5 } });
+  assert.equal(parseSteerPanelMessage({ type: 'ready' }).ok, true);
+  for (const bad of [{ type: 'steerRun', mode: 'boost' }, { type: 'steerRun', mode: 'clamp', value: Number.NaN }, { type: 'steerRun', mode: 'ablate', uri: 'file:///etc/passwd' }, { type: 'loadSae', path: '/x' }]) {
+    const r = parseSteerPanelMessage(bad);
+    assert.equal(r.ok, false, JSON.stringify(bad));
+    if (!r.ok) assert.match(r.error, new RegExp(`steer panel message of type "${bad.type}" dropped`));
+  }
+});
