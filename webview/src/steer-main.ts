@@ -43,7 +43,10 @@ function setMode(m: SteerTarget['mode']): void {
 
 function run(): void {
   const value = Number(number.value);
-  if (mode !== 'ablate' && !Number.isFinite(value)) return say(`"${number.value}" is not a number`, true);
+  if (mode !== 'ablate' && !Number.isFinite(value)) {
+    say(`"${number.value}" is not a number`, true);
+    return;
+  }
   say('running…');
   post(mode === 'ablate' ? { type: 'steerRun', mode } : { type: 'steerRun', mode, value });
 }
@@ -98,7 +101,7 @@ function showResult(r: SteerResult, t: SteerTarget): void {
   label.textContent = f?.label ? `“${f.label}”` : '(no label)';
   unit.textContent = f?.maxAct === undefined ? '(absolute: no feature store)' : `× max act ${f.maxAct.toFixed(3)}`;
   const parts: (Node | string)[] = [el('span', {}, 'hook ', el('code', {}, r.hook))];
-  if (f && f.promoted.length) parts.push(`promotes ${list(f.promoted)}`, `suppresses ${list(f.suppressed)}`);
+  if (f?.promoted.length) parts.push(`promotes ${list(f.promoted)}`, `suppresses ${list(f.suppressed)}`);
   parts.push(`next token KL ${r.nextToken.kl.toFixed(4)} nats`);
   info.replaceChildren(...parts.flatMap((p, i) => (i ? [' · ', p] : [p])));
   prompt.textContent = r.promptText;
