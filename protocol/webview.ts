@@ -5,6 +5,7 @@
 // to the daemon's stdio: it reaches the daemon over the ws API (ws.ts) with the endpoint the
 // extension hands it.
 import { z } from 'zod';
+import type { SteerResult } from './steer';
 import type { TokenFeatures } from './tokens';
 
 // ---------------------------------------------------------------------------------------------
@@ -51,3 +52,47 @@ export type ExtensionMessage =
   | { type: 'currentSae'; path: string | null }
   /** the dashboard's form defaults (fields the user has not edited take them). */
   | { type: 'prefill'; prefill: FormPrefill };
+
+// ---------------------------------------------------------------------------------------------
+// The steer panel (issue #15). It talks to the extension only (never the ws API): the extension
+// runs `jumplens/steer` over LSP for the panel's document and cursor and posts the result back.
+
+/** webview -> extension: re-run the steer with this intervention on the panel's feature (slider moved, Ablate pressed). */
+export const SteerRunMessage = z
+  .object({
+    type: z.literal('steerRun'),
+    mode: z.enum(['clamp', 'scale', 'ablate']),
+    /** clamp: the activation in units of the feature's max activation (the slider's value); scale: the factor. */
+    value: z.number().finite().min(-1000).max(1000).optional(),
+    steps: z.number().int().min(1).max(256).optional(),
+  })
+  .strict();
+export type SteerRunMessage = z.infer<typeof SteerRunMessage>;
+
+export const SteerPanelMessage = z.discriminatedUnion('type', [ReadyMessage, SteerRunMessage]);
+export type SteerPanelMessage = z.infer<typeof SteerPanelMessage>;
+
+/** The steer page's message, or why it is dropped. */
+export function parseSteerPanelMessage(m: unknown): { ok: true; msg: SteerPanelMessage } | { ok: false; error: string } {
+  const r = SteerPanelMessage.safeParse(m);
+  if (r.success) return { ok: true, msg: r.data };
+  const type = m && typeof m === 'object' && 'type' in m ? JSON.stringify((m as { type: unknown }).type) : 'none';
+  return { ok: false, error: `steer panel message of type ${type} dropped: ${z.prettifyError(r.error).replace(/\n/g, '; ')}` };
+}
+
+/** What the steer panel is steering: one feature at a document's cursor. */
+export interface SteerTarget {
+  uri: string;
+  position: { line: number; character: number };
+  feature: number;
+  mode: 'clamp' | 'scale' | 'ablate';
+  /** clamp: in units of maxAct; scale: the factor. */
+  value?: number;
+}
+
+export type SteerPanelUpdate =
+  /** extension -> steer page: the target changed (a new Steer…/Ablate); the page sets its controls from it. */
+  | { type: 'steerTarget'; target: SteerTarget }
+  /** extension -> steer page: a run finished; `value` is the clamp in maxAct units it ran with. */
+  | { type: 'steerResult'; result: SteerResult; target: SteerTarget }
+  | { type: 'steerError'; error: string };

@@ -3,7 +3,7 @@
 // else; the daemon's notifications are routed here to the part that draws them.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, State, type LanguageClient } from 'vscode-languageclient/node';
-import { Methods, type ApiEndpointResult, type JobEvent, type SetAnalyzedParams, type TokenFeaturesMessage } from '../../protocol';
+import { Methods, SteerRequest, type ApiEndpointResult, type JobEvent, type SetAnalyzedParams, type TokenFeaturesMessage } from '../../protocol';
 import { TokenState } from './token-state';
 import { bundledSae, createDaemonClient } from './daemon';
 import { TokenDecorations } from './decorations';
@@ -12,6 +12,7 @@ import { JobRunner } from './jobs';
 import { openRoots } from './panels/open-policy';
 import { DashboardPanel } from './panels/dashboard-panel';
 import { FeatureBrowserViewProvider } from './panels/feature-browser-view';
+import { SteerPanel } from './panels/steer-panel';
 import type { WebviewHooks } from './panels/webview-bridge';
 import { StatusBar } from './status-bar';
 import { StatusRefresh } from './status-refresh';
@@ -27,6 +28,7 @@ export class Ctx implements vscode.Disposable {
   readonly view: ViewTracking;
   readonly browser: FeatureBrowserViewProvider;
   readonly dashboard: DashboardPanel;
+  readonly steer: SteerPanel;
   /** Documents whose analysis the user switched with "Analyze This Document" (uri -> on/off). */
   readonly analyzed = new Map<string, boolean>();
   private languageClient: LanguageClient | undefined;
@@ -41,12 +43,14 @@ export class Ctx implements vscode.Disposable {
     this.statusRefresh = new StatusRefresh(() => this.client, this.status, (s) => this.dashboard.setCurrentSae(s.sae?.path ?? null));
     this.view = new ViewTracking(() => this.client, (uri) => this.decorations.partialRange(uri));
     this.browser = new FeatureBrowserViewProvider(extension.extensionUri, this.webviewHooks);
+    this.steer = new SteerPanel(extension.extensionUri, (p) => this.need().sendRequest(SteerRequest, p), (l) => this.output.appendLine(l));
     extension.subscriptions.push(
       this.output,
       this.status,
       this.decorations,
       this.view,
       this.dashboard,
+      this.steer,
       vscode.window.registerWebviewViewProvider(FeatureBrowserViewProvider.viewType, this.browser),
       this,
     );

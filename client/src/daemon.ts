@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { TOKEN_FEATURES_DELTA_OPTION, type TokenFeatures } from '../../protocol';
-import { focusLinksMarkdown, tokenAt } from './hover-links';
+import { focusLinksMarkdown, steerLinksMarkdown, tokenAt } from './hover-links';
 import { resolveNodePath } from './node-path';
 import { withDefaultSae } from './settings-defaults';
 
@@ -31,7 +31,7 @@ export function createDaemonClient(context: vscode.ExtensionContext, output: vsc
     synchronize: { configurationSection: 'jumplens' },
     outputChannel: output,
     // The daemon's hovers link to these commands; no other command may run from a hover.
-    markdown: { isTrusted: { enabledCommands: ['jumplens.focusFeature', 'jumplens.openFeatureBrowser'] }, supportHtml: false },
+    markdown: { isTrusted: { enabledCommands: ['jumplens.focusFeature', 'jumplens.openFeatureBrowser', 'jumplens.steerFeature', 'jumplens.ablateFeature'] }, supportHtml: false },
     // tokenFeaturesDelta: this client merges per-keystroke deltas (token-state.ts).
     initializationOptions: withDefaultSae({ extensionPath: context.extensionPath, ...plainSettings(), [TOKEN_FEATURES_DELTA_OPTION]: true }, defaultSae),
     middleware: {
@@ -43,7 +43,7 @@ export function createDaemonClient(context: vscode.ExtensionContext, output: vsc
           return r.map((v, i) => (params.items[i]?.section === 'jumplens' ? withDefaultSae(v, defaultSae) : v));
         },
       },
-      // Append "Focus #id" command links (trusted markdown) under the daemon's hover.
+      // Append "Focus #id" and "Steer… · Ablate" command links (trusted markdown) under the daemon's hover.
       provideHover: async (document, position, token, next) => {
         const hover = await next(document, position, token);
         if (!hover) return hover;
@@ -52,8 +52,9 @@ export function createDaemonClient(context: vscode.ExtensionContext, output: vsc
         if (t) onHovered?.(t);
         const md = focusLinksMarkdown(t, uri);
         if (!md) return hover;
-        const links = new vscode.MarkdownString(md);
-        links.isTrusted = { enabledCommands: ['jumplens.focusFeature'] };
+        // Steer links carry the hovered token's end: the panel continues the prompt through that token.
+        const links = new vscode.MarkdownString(t ? `${md}\n\n${steerLinksMarkdown(t, uri, t.range.end)}` : md);
+        links.isTrusted = { enabledCommands: ['jumplens.focusFeature', 'jumplens.steerFeature', 'jumplens.ablateFeature'] };
         return new vscode.Hover([...hover.contents, links], hover.range);
       },
     },

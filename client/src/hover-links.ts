@@ -25,3 +25,13 @@ export function focusLinksMarkdown(t: TokenFeatures | undefined, uri: string): s
   });
   return `Focus: ${links.join(' · ')}`;
 }
+
+/** Markdown with a "Steer… · Ablate" pair of command links per top feature (the steer panel at `pos`), or ''. */
+export function steerLinksMarkdown(t: TokenFeatures | undefined, uri: string, pos: Position): string {
+  if (!t || t.top.length === 0) return '';
+  const lines = t.top.map((f) => {
+    const args = encodeURIComponent(JSON.stringify([{ uri, position: { line: pos.line, character: pos.character }, feature: f.id }]));
+    return `#${f.id}: [Steer…](command:jumplens.steerFeature?${args} "Clamp feature ${f.id} and compare the continuations") · [Ablate](command:jumplens.ablateFeature?${args} "Zero feature ${f.id} and compare the continuations")`;
+  });
+  return lines.join('  \n');
+}

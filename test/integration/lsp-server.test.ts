@@ -103,6 +103,10 @@ test('hover, inlay hints and status on stories260K with the default SAE', async 
   assert.deepEqual(hover.range, tok.range);
   assert.match(hover.contents.value, new RegExp(`id ${tok.id}\\b`));
   assert.match(hover.contents.value, new RegExp(`\\| #${tok.top[0].id} \\|`), 'the strongest feature is listed');
+  // Each listed feature's promoted/suppressed tokens (W_dec · W_U), three each way.
+  const effect = hover.contents.value.split('\n').find((l) => l.startsWith(`#${tok.top[0].id} ↑`));
+  assert.ok(effect, `no logit effects line for #${tok.top[0].id}: ${hover.contents.value}`);
+  assert.equal(effect.match(/`/g)?.length, 12, `three promoted and three suppressed tokens: ${effect}`);
   const directive = await server.hover({ textDocument: { uri }, position: { line: 0, character: 2 } });
   assert.match((directive!.contents as { value: string }).value, /@top-k.*\n\n5 features per token/s);
 

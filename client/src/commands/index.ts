@@ -10,6 +10,7 @@ import { restartDaemon, showStatus } from './daemon';
 import { buildFeatureStore, evaluateSae, fineTuneSae, showJobs, thresholdSweep, trainSae } from './jobs';
 import { openDashboard, openFeatureBrowser } from './panels';
 import { selectModel, selectSae } from './settings';
+import { ablateFeature, steerFeature } from './steer';
 
 export type { Cmd } from './cmd';
 
@@ -29,6 +30,8 @@ export const COMMANDS: Readonly<Record<string, Cmd>> = {
   'jumplens.showStatus': showStatus,
   'jumplens.openDashboard': openDashboard,
   'jumplens.openFeatureBrowser': openFeatureBrowser,
+  'jumplens.steerFeature': steerFeature,
+  'jumplens.ablateFeature': ablateFeature,
 };
 
 /** A handler whose failure becomes an error notification (and a log line), not a silent rejection. */

@@ -4,7 +4,7 @@
 // validated (protocol/webview-schemas.ts) before anything happens, and `open` reaches only the
 // workspace and the runs folder.
 import * as vscode from 'vscode';
-import { parseWebviewMessage, type ExtensionMessage, type FormPrefill, type WebviewMessage } from '../../../protocol/webview';
+import { parseSteerPanelMessage, parseWebviewMessage, type ExtensionMessage, type FormPrefill, type SteerPanelMessage, type WebviewMessage } from '../../../protocol/webview';
 import { isInside } from './open-policy';
 import { webviewHtml } from './webview-html';
 
@@ -29,7 +29,7 @@ export interface WebviewHooks {
   log: (line: string) => void;
 }
 
-export function setWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: 'dashboard' | 'features', title: string): void {
+export function setWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: 'dashboard' | 'features' | 'steer', title: string): void {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   webview.options = { enableScripts: true, localResourceRoots: [dist] };
   webview.html = webviewHtml({
@@ -79,5 +79,14 @@ export function bridge(webview: vscode.Webview, hooks: WebviewHooks, onReady?: (
     const r = parseWebviewMessage(raw);
     if (!r.ok) return hooks.log(r.error);
     await handleWebviewMessage(webview, hooks, r.msg, onReady);
+  });
+}
+
+/** The steer panel's page (it speaks its own messages, not the ws pages'): each one validated before `act` sees it. */
+export function bridgeSteer(webview: vscode.Webview, log: (line: string) => void, act: (m: SteerPanelMessage) => void): vscode.Disposable {
+  return webview.onDidReceiveMessage((raw: unknown) => {
+    const r = parseSteerPanelMessage(raw);
+    if (!r.ok) return log(r.error);
+    act(r.msg);
   });
 }

@@ -32,3 +32,17 @@ function formatDensity(d: number | undefined): string {
   if (d === undefined || !Number.isFinite(d)) return '–';
   return d === 0 ? '0' : d >= 0.01 ? `${(100 * d).toFixed(1)}%` : `${(100 * d).toPrecision(2)}%`;
 }
+
+/** One feature's decoder direction through the unembedding (W_dec[f] · W_U), its top tokens each way. */
+export interface HoverFeatureLogits {
+  feature: number;
+  promoted: { token: string }[];
+  suppressed: { token: string }[];
+}
+
+/** A line per feature: the tokens it promotes and suppresses (sae_vis' logit tables, as one line), or ''. */
+export function logitEffectsMarkdown(ls: HoverFeatureLogits[]): string {
+  const toks = (xs: { token: string }[]) => xs.map((x) => `\`${JSON.stringify(x.token).replace(/`/g, "'")}\``).join(' ');
+  const lines = ls.filter((l) => l.promoted.length + l.suppressed.length > 0).map((l) => `#${l.feature} ↑ ${toks(l.promoted)} · ↓ ${toks(l.suppressed)}`);
+  return lines.length ? ['_Logit effects (W_dec · W_U):_', ...lines].join('  \n') : '';
+}

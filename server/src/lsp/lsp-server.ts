@@ -47,10 +47,10 @@ import type { JobsPort } from '../session/ports';
 import { DEFAULT_SETTINGS, mergeSettings, type DaemonSettings } from '../session/settings';
 import { AnalysisScheduler, PROMPT_LANGUAGE, lineText, type DocState } from './analysis-scheduler';
 import { directiveCompletions, directiveHover } from './directive-help';
-import { hoverMarkdown } from './hover';
+import { hoverMarkdown, logitEffectsMarkdown } from './hover';
 import { JobCommands } from './job-commands';
 import { SteerParamsSchema } from '../../../protocol';
-import { runSteer } from '../session/steering';
+import { cachedFeatureLogits, runSteer } from '../session/steering';
 import { promptTextBefore } from './steer-prompt';
 import type { LspClient } from './lsp-client';
 import { TOKEN_FEATURES_DELTA_OPTION, TokenFeaturesNotification, jobOutcome, type JobSummary, type TokenFeaturesParams } from '../../../protocol';
@@ -188,10 +188,22 @@ export class LspServer {
     const hit = await this.tokenAt(p.textDocument.uri, p.position);
     const e = hit?.st.analysis?.engine;
     if (!hit || !e) return null;
+    const base = hoverMarkdown(hit.t, { store: e.store, hook: e.hook, sae: e.sae !== undefined });
+    // The top features' promoted/suppressed tokens, cached per SAE and feature (session/steering.ts).
+    const effects = e.sae ? this.logitEffects(e, hit.t.top.map((f) => f.id)) : '';
     return {
-      contents: { kind: 'markdown', value: hoverMarkdown(hit.t, { store: e.store, hook: e.hook, sae: e.sae !== undefined }) },
+      contents: { kind: 'markdown', value: effects ? `${base}\n\n${effects}` : base },
       range: hit.t.range,
     };
+  }
+
+  /** The hover's logit-effects lines; a model the steer engine cannot splice into gets none rather than a failed hover. */
+  private logitEffects(e: Parameters<typeof cachedFeatureLogits>[0], features: number[]): string {
+    try {
+      return logitEffectsMarkdown(features.map((f) => cachedFeatureLogits(e, f, 3)));
+    } catch {
+      return '';
+    }
   }
 
   async inlayHint(p: InlayHintParams): Promise<InlayHint[]> {
