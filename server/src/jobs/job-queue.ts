@@ -54,11 +54,7 @@ export class JobQueue extends EventEmitter<{ event: [JobEvent] }> {
     }
     const job = this.store.create(spec);
     this.jobs.set(job.id, job);
-    this.store.log(job, `queued ${spec.kind}`);
-    this.emitState(job);
-    this.pending.push({ job, resume: false });
-    this.pump();
-    return job;
+    return this.enqueue(job, `queued ${spec.kind}`, false);
   }
 
   /** Re-queues an interrupted, failed or cancelled job; it continues from its last checkpoint. */
@@ -70,9 +66,13 @@ export class JobQueue extends EventEmitter<{ event: [JobEvent] }> {
     job.state = 'queued';
     job.error = undefined;
     this.store.save(job);
-    this.store.log(job, 'resumed');
+    return this.enqueue(job, 'resumed', true);
+  }
+
+  private enqueue(job: JobInfo, logLine: string, resume: boolean): JobInfo {
+    this.store.log(job, logLine);
     this.emitState(job);
-    this.pending.push({ job, resume: true });
+    this.pending.push({ job, resume });
     this.pump();
     return job;
   }
