@@ -98,7 +98,7 @@ test('Neovim as a plain LSP client: hover, inlay hints right after open, semanti
     assert.equal(out.error, undefined, out.error);
     assert.ok(out.diagnostics.some((d: { lnum: number; message: string }) => d.lnum === 0 && /top-k/i.test(d.message)), JSON.stringify(out.diagnostics));
     assert.match(out.hover, /id \d+/, 'hover names the token id');
-    assert.match(out.hover, /of (doc )?max/, 'hover has the top-feature table');
+    assert.match(out.hover, /of (doc |corpus )?max/, 'hover has the top-feature table');
     if (nvim!.minor >= 10) {
       assert.ok(out.inlayHints > 0, 'inlay hints right after open, without an edit');
       assert.ok(out.legend.includes('jumplensLevel4'));

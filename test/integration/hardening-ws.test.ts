@@ -135,8 +135,12 @@ test('malformed and oversized frames close that connection, never the daemon', a
 test('an upgrade with a foreign Origin or a non-loopback Host is refused', async () => {
   await assert.rejects(connect({ Origin: 'https://evil.example' }), /HTTP 403/);
   await assert.rejects(connect({ Host: 'evil.example' }), /HTTP 403/);
+  await assert.rejects(connect({ Origin: 'http://127.0.0.1.evil.example:8080' }), /HTTP 403/, 'a look-alike of loopback is foreign');
   const ok = await connect({ Origin: 'vscode-webview://abc123' });
   ok.close();
+  // VS Code in a browser (code-server) serves webviews from its own loopback origin.
+  const cs = await connect({ Origin: 'http://127.0.0.1:8080' });
+  cs.close();
   await assertAlive();
 });
 

@@ -41,8 +41,11 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 /**
  * Why an upgrade is refused, or undefined. Origin must be absent (editors, CLI clients), a VS Code
- * webview's (`vscode-webview://…`) or the daemon's own; on a loopback bind the Host must be loopback
- * too, so a web page cannot reach the daemon through a rebound DNS name.
+ * webview's (`vscode-webview://…`) or a loopback page's: VS Code in a browser (code-server, VS Code
+ * for the Web served locally) runs webviews from its own http://127.0.0.1:<port> origin, which the
+ * daemon cannot know in advance. A page from any other site is refused; on a loopback bind the Host
+ * must be loopback too, so a web page cannot reach the daemon through a rebound DNS name. The token
+ * is required either way.
  */
 export function upgradeRefusal(req: IncomingMessage, bound: { host: string; port: number }): string | undefined {
   const origin = req.headers.origin;
@@ -50,7 +53,7 @@ export function upgradeRefusal(req: IncomingMessage, bound: { host: string; port
     let own = false;
     try {
       const u = new URL(origin);
-      own = (u.protocol === 'http:' || u.protocol === 'ws:') && LOOPBACK_HOSTS.has(u.hostname) && Number(u.port) === bound.port;
+      own = ['http:', 'https:', 'ws:'].includes(u.protocol) && LOOPBACK_HOSTS.has(u.hostname);
     } catch {
       return 'bad Origin';
     }
