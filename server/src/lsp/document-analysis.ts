@@ -65,12 +65,19 @@ export class DocumentAnalysis {
       this.keep = keep;
     }
     const cache = new Map<string, TokenSpan[]>();
-    const toks = inp.segments.map((seg) => {
+    // Tokenising an 80K-char prompt takes ~100 ms: the async path yields so the event loop never stalls.
+    const tok = this.engine.model.tokenizer;
+    const toks: ReturnType<typeof toDocument>[] = [];
+    for (const seg of inp.segments) {
       const key = `${inp.bos ? 1 : 0}${seg.text}`;
-      const raw = cache.get(key) ?? this.tokenCache.get(key) ?? this.engine.model.tokenizer.encode(seg.text, { bos: inp.bos });
+      let raw = cache.get(key) ?? this.tokenCache.get(key);
+      if (!raw) {
+        raw = tok.encodeAsync ? await tok.encodeAsync(seg.text, { bos: inp.bos }) : tok.encode(seg.text, { bos: inp.bos });
+        if (inp.signal?.aborted) return undefined;
+      }
       cache.set(key, raw);
-      return toDocument(this.engine, seg, raw);
-    });
+      toks.push(toDocument(this.engine, seg, raw));
+    }
     this.tokenCache = cache;
     if (toks.length === 0) {
       // Nothing but comments and directives: no caches worth keeping.

@@ -12,6 +12,8 @@ const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
 const UTF8 = new TextDecoder();
 /** Llama 2's tokenizer.bin is 434 KB; anything near this is not a tokenizer. */
 const MAX_TOKENIZER_BYTES = 64 * 2 ** 20;
+/** encodeAsync's longest synchronous slice. */
+const SLICE_MS = 4;
 
 export class Llama2cTokenizer implements Tokenizer {
   readonly vocabSize: number;
@@ -65,6 +67,35 @@ export class Llama2cTokenizer implements Tokenizer {
   }
 
   encode(text: string, opts: { bos?: boolean } = {}): TokenSpan[] {
+    const steps = this.encodeSteps(text, opts);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** The same tokens as `encode`, yielding to the event loop every few ms so an 80K-char prompt never blocks it. */
+  async encodeAsync(text: string, opts: { bos?: boolean } = {}): Promise<TokenSpan[]> {
+    const steps = this.encodeSteps(text, opts);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      await new Promise<void>((res) => setImmediate(res));
+    }
+  }
+
+  // The one encode: a generator that yields (nothing) whenever SLICE_MS have passed since the last
+  // yield, checked every 1024 steps; the sync path just drains it, so both give identical results.
+  private *encodeSteps(text: string, opts: { bos?: boolean }): Generator<void, TokenSpan[]> {
+    let t0 = performance.now();
+    let tick = 0;
+    const due = () => {
+      if ((++tick & 1023) !== 0) return false;
+      const now = performance.now();
+      if (now - t0 < SLICE_MS) return false;
+      t0 = now;
+      return true;
+    };
     const idx = new Utf8Index(text);
     const bytes = idx.bytes;
     // Parallel arrays: id and byte range [bs, be) in the text's UTF-8.
@@ -94,9 +125,15 @@ export class Llama2cTokenizer implements Tokenizer {
       if (id !== undefined) push(id, b, e);
       else for (let k = b; k < e; k++) push(bytes[k] + 3, k, k + 1);
       b = e;
+      if (due()) yield;
     }
-    this.merge(ids, bs, be);
-    return ids.map((id, i) => this.span(id, bs[i], be[i], idx));
+    yield* this.merge(ids, bs, be, due);
+    const out: TokenSpan[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      out[i] = this.span(ids[i], bs[i], be[i], idx);
+      if (due()) yield;
+    }
+    return out;
   }
 
   // run.c rescans every adjacent pair after each merge (quadratic). Here the pairs sit in a max-heap
@@ -104,7 +141,7 @@ export class Llama2cTokenizer implements Tokenizer {
   // two new neighbour pairs and stale entries are skipped when popped, so the merge order, and the
   // result, are run.c's (highest score first, leftmost on ties, scores <= -1e10 never merge) in
   // O(n log n). Positions are the tokens' initial indices, which keep their left-to-right order.
-  private merge(ids: number[], bs: number[], be: number[]): void {
+  private *merge(ids: number[], bs: number[], be: number[], due: () => boolean): Generator<void, void> {
     const n = ids.length;
     const next = new Int32Array(n);
     const prev = new Int32Array(n);
@@ -123,7 +160,10 @@ export class Llama2cTokenizer implements Tokenizer {
       if (id === undefined || !(this.scores[id] > -1e10)) return;
       heap.push(this.scores[id], l, id, version[l], version[r]);
     };
-    for (let i = 0; i + 1 < n; i++) pushPair(i);
+    for (let i = 0; i + 1 < n; i++) {
+      pushPair(i);
+      if (due()) yield;
+    }
     while (heap.size > 0) {
       const { left: l, id, vl, vr } = heap.pop();
       const r = next[l];
@@ -136,6 +176,7 @@ export class Llama2cTokenizer implements Tokenizer {
       if (next[r] >= 0) prev[next[r]] = l;
       if (prev[l] >= 0) pushPair(prev[l]);
       pushPair(l);
+      if (due()) yield;
     }
     // Compact the surviving nodes back into the parallel arrays, in order.
     let w = 0;

@@ -34,6 +34,8 @@ export interface Tokenizer {
   readonly eosId: number | undefined;
   /** Encodes text; `bos` prepends the BOS token (default true where the model was trained so). */
   encode(text: string, opts?: { bos?: boolean }): TokenSpan[];
+  /** Optional: `encode`'s exact result, yielding to the event loop while it works (long prompts). */
+  encodeAsync?(text: string, opts?: { bos?: boolean }): Promise<TokenSpan[]>;
   decode(ids: ArrayLike<number>): string;
   /** The vocabulary entry for one id, for display. */
   idToPiece(id: number): string;

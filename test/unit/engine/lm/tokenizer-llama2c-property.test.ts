@@ -109,3 +109,18 @@ for (const [name, vocabSize] of [['tok512.bin', 512], ['tokenizer.bin', 32000]] 
     assert.ok(merged > 1000, `only ${merged} merges across the corpus`);
   });
 }
+
+test('encodeAsync gives encode\'s exact spans and lets the event loop run on a long prompt', async () => {
+  const tok = Llama2cTokenizer.load(sharedFile('models', 'tok512.bin'), 512);
+  for (const text of randomTexts(50, 7)) {
+    assert.deepEqual(await tok.encodeAsync(text), tok.encode(text), JSON.stringify(text));
+    assert.deepEqual(await tok.encodeAsync(text, { bos: false }), tok.encode(text, { bos: false }));
+  }
+  const long = randomTexts(400, 11).join(' ') + 'Tom had a red ball. '.repeat(3000);
+  let turns = 0;
+  const timer = setInterval(() => turns++, 0);
+  const got = await tok.encodeAsync(long);
+  clearInterval(timer);
+  assert.deepEqual(got, tok.encode(long));
+  assert.ok(turns > 0, 'encodeAsync never yielded to the event loop');
+});
