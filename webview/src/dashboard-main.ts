@@ -1,5 +1,6 @@
 // The JumpLens dashboard: job forms, live training plots, the frontier and the jobs list, over the
 // daemon's ws API and its job stream.
+import './zod-config';
 import './dashboard.css';
 import type { JobEvent, JobInfo, JobSpec, StatusResult } from '../../protocol';
 import { TrainingCharts } from './charts';

@@ -1,5 +1,6 @@
 // The feature browser (a webview view in the JumpLens activity-bar container): a virtualised list
 // of every feature with sorting, a density filter and search, and the selected feature's card.
+import './zod-config';
 import './features.css';
 import type { FeatureCardResult, FeatureListResult, FeatureSort, TokenFeatures } from '../../protocol';
 import { FeatureCardView } from './feature-card';

@@ -2,6 +2,7 @@
 // by side (differing tokens highlighted), the feature's label and logit effects, and the clamp in
 // units of the feature's max activation. It talks only to the extension (postMessage), which runs
 // `jumplens/steer` over LSP; a moved slider re-runs after a 200 ms pause.
+import './zod-config';
 import './steer.css';
 import type { SteerResult, SteerToken } from '../../protocol';
 import type { SteerPanelMessage, SteerPanelUpdate, SteerTarget } from '../../protocol/webview';
