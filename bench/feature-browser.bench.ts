@@ -12,7 +12,7 @@ import { buildWebviews, launch, openHosted, skipReason, startServer } from '../t
 
 function syntheticStats(dSae: number, nTop: number, before: number, after: number): FeatureStatsResult {
   const window = before + 1 + after;
-  const rnd = (i: number) => ((Math.sin(i * 12.9898) * 43758.5453) % 1 + 1) % 1;
+  const rnd = (i: number) => (((Math.sin(i * 12.9898) * 43758.5453) % 1) + 1) % 1;
   const tokens = 1_000_000;
   const fireCount = Float32Array.from({ length: dSae }, (_, j) => Math.floor(tokens * 10 ** (-5 + 4 * rnd(j))));
   const maxAct = Float32Array.from({ length: dSae }, (_, j) => 1 + 20 * rnd(j + 7));
@@ -65,7 +65,14 @@ export async function run(): Promise<BenchRow[]> {
           const total = await hp.page.getAttribute('.list', 'data-total');
           times.push(ms);
           await hp.page.close();
-          if (rep === 2) rows.push({ bench: 'feature-browser', case: `first rows, ${name}: ${total} of ${dSae}`, value: Math.min(...times), unit: 'ms', extra: `navigation start -> rows; 3 loads: ${times.map((x) => x.toFixed(0)).join(', ')}` });
+          if (rep === 2)
+            rows.push({
+              bench: 'feature-browser',
+              case: `first rows, ${name}: ${total} of ${dSae}`,
+              value: Math.min(...times),
+              unit: 'ms',
+              extra: `navigation start -> rows; 3 loads: ${times.map((x) => x.toFixed(0)).join(', ')}`,
+            });
         }
       }
     } finally {

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   console.log(describeBackend(report));
   console.log(describeNative(nativeReport()));
   const filter = process.argv[2];
-  const files = readdirSync(__dirname).filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter))).sort();
+  const files = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter)))
+    .sort();
   const rows: BenchRow[] = [];
   for (const f of files) {
     const mod = (await import(path.join(__dirname, f))) as { run: () => Promise<BenchRow[]> };

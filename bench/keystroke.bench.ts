@@ -34,7 +34,10 @@ export async function run(): Promise<BenchRow[]> {
     'She ran to the ball and kicked it very hard. The ball flew over the tree and landed in the pond. Lily was sad, but her friend Tom came to help. ' +
     'Tom found a long stick and pulled the ball out.';
   // Seven such prompts in one .jlp file (~900 tokens, within the default jumplens.maxTokens of 2048).
-  const FILE = ['# seven prompts', ...Array.from({ length: 7 }, (_, i) => `${i ? '---\n' : ''}${PROMPT.replace('Lily', ['Lily', 'Mia', 'Sam', 'Ben', 'Zoe', 'Max', 'Ann'][i])}`)].join('\n');
+  const FILE = [
+    '# seven prompts',
+    ...Array.from({ length: 7 }, (_, i) => `${i ? '---\n' : ''}${PROMPT.replace('Lily', ['Lily', 'Mia', 'Sam', 'Ben', 'Zoe', 'Max', 'Ann'][i])}`),
+  ].join('\n');
   try {
     let n = 0;
     /** Types a character at offset `at` and deletes it again, N times; latency and tokens recomputed per keystroke. */
@@ -71,7 +74,13 @@ export async function run(): Promise<BenchRow[]> {
       rows.push({ bench: 'keystroke', case: `${c}: p50`, value: pct(ms, 50), unit: 'ms', extra: `~${avgRe.toFixed(0)} tokens recomputed` });
       rows.push({ bench: 'keystroke', case: `${c}: p95`, value: pct(ms, 95), unit: 'ms' });
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      rows.push({ bench: 'keystroke', case: `${c}: bytes sent per keystroke`, value: Math.round(mean(sent)), unit: 'B', extra: `full list ${Math.round(mean(fullBytes))} B` });
+      rows.push({
+        bench: 'keystroke',
+        case: `${c}: bytes sent per keystroke`,
+        value: Math.round(mean(sent)),
+        unit: 'B',
+        extra: `full list ${Math.round(mean(fullBytes))} B`,
+      });
     };
     await measure('prompt, typing at the end', PROMPT, PROMPT.length);
     await measure('prompt, editing in the middle', PROMPT, Math.floor(PROMPT.length / 2));

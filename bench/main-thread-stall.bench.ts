@@ -26,7 +26,15 @@ export async function run(): Promise<BenchRow[]> {
   let text = 'Tom had a red ball. He liked to play with it in the park every day. '.repeat(1200).slice(0, 80_000);
   const update = (version: number) => {
     const doc = TextDocument.create('untitled:bench', 'plaintext', version, text);
-    return a.update({ segments: [wholeDocument(text)], bos: ds.bos, version, topK: ds.topK, maxTokens: ds.maxTokens, focus: text.length - 1, positionAt: (o) => doc.positionAt(o) });
+    return a.update({
+      segments: [wholeDocument(text)],
+      bos: ds.bos,
+      version,
+      topK: ds.topK,
+      maxTokens: ds.maxTokens,
+      focus: text.length - 1,
+      positionAt: (o) => doc.positionAt(o),
+    });
   };
   await update(0); // the first open: not a keystroke
   const h = monitorEventLoopDelay({ resolution: 1 });
@@ -41,5 +49,13 @@ export async function run(): Promise<BenchRow[]> {
   session.release(engine);
   session.dispose();
   tmp.cleanup();
-  return [{ bench: 'main-thread-stall', case: `typing at the end of an 80K-char prompt (${KEYSTROKES} keys, stories260K + random JumpReLU d_sae=2048)`, value: h.max / 1e6, unit: 'ms max stall', extra: `p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms; target < 50` }];
+  return [
+    {
+      bench: 'main-thread-stall',
+      case: `typing at the end of an 80K-char prompt (${KEYSTROKES} keys, stories260K + random JumpReLU d_sae=2048)`,
+      value: h.max / 1e6,
+      unit: 'ms max stall',
+      extra: `p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms; target < 50`,
+    },
+  ];
 }

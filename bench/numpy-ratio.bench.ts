@@ -60,13 +60,38 @@ function benchData(batch: number): Float32Array {
 
 function row(bench: string, c: string, np: number[], jl: number[], tokens: number, path: string): BenchRow {
   const [n, j] = [median(np), median(jl)];
-  return { bench, case: c, value: n / j, unit: '× numpy', extra: `JumpLens ${(tokens / j).toFixed(0)} tok/s (${path}), numpy ${(tokens / n).toFixed(0)} tok/s, ${ROUNDS} alternating rounds` };
+  return {
+    bench,
+    case: c,
+    value: n / j,
+    unit: '× numpy',
+    extra: `JumpLens ${(tokens / j).toFixed(0)} tok/s (${path}), numpy ${(tokens / n).toFixed(0)} tok/s, ${ROUNDS} alternating rounds`,
+  };
 }
 
 async function train(np: Numpy, batch: number): Promise<BenchRow> {
   const t = tempDir('jumplens-bench-');
   // The recipe's settings: JumpReLU, log θ, ε = θ₀ = 0.03, λ = 6e-4, Adam β1 = 0, no warm-ups.
-  const cfg = resolveTrainConfig({ architecture: 'jumprelu', d_sae: D_SAE, lr: 1e-3, batchSize: batch, steps: 1_000_000, seed: 0, out: t.dir, bandwidth: 0.03, initThreshold: 0.03, l0Coefficient: 6e-4, lrWarmupSteps: 0, l0WarmupSteps: 0, normalize: false, checkpointEvery: 0, logEvery: 1_000_000 }, D_IN);
+  const cfg = resolveTrainConfig(
+    {
+      architecture: 'jumprelu',
+      d_sae: D_SAE,
+      lr: 1e-3,
+      batchSize: batch,
+      steps: 1_000_000,
+      seed: 0,
+      out: t.dir,
+      bandwidth: 0.03,
+      initThreshold: 0.03,
+      l0Coefficient: 6e-4,
+      lrWarmupSteps: 0,
+      l0WarmupSteps: 0,
+      normalize: false,
+      checkpointEvery: 0,
+      logEvery: 1_000_000,
+    },
+    D_IN,
+  );
   const tr = new Trainer(cfg, new ArrayActivations(benchData(batch), D_IN, 'bench'), t.dir, { noExport: true });
   const x = tr.batchTensor(0);
   const jlStep = () => {
@@ -85,7 +110,13 @@ async function train(np: Numpy, batch: number): Promise<BenchRow> {
     }
     return row('vs numpy: train', label, a, b, batch, nativeTrainUnavailable() ? 'tfjs' : 'native');
   } catch (e) {
-    return { bench: 'vs numpy: train', case: label, value: NaN, unit: '× numpy', extra: `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+    return {
+      bench: 'vs numpy: train',
+      case: label,
+      value: NaN,
+      unit: '× numpy',
+      extra: `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+    };
   } finally {
     x.dispose();
     tr.dispose();

@@ -21,7 +21,13 @@ export async function run(): Promise<BenchRow[]> {
   const steps = 40;
   const rows: BenchRow[] = [];
   const msSteered = timeIt(() => continueTokens(m, prompt, { steps }, { hook, fn }), 5);
-  rows.push({ bench: 'steer', case: `stories260K + default SAE: ${steps}-token steered continuation (clamp #209, ${prompt.length}-token prompt)`, value: msSteered, unit: 'ms', extra: `target < 1000 ms; ${((steps / msSteered) * 1000).toFixed(0)} tok/s` });
+  rows.push({
+    bench: 'steer',
+    case: `stories260K + default SAE: ${steps}-token steered continuation (clamp #209, ${prompt.length}-token prompt)`,
+    value: msSteered,
+    unit: 'ms',
+    extra: `target < 1000 ms; ${((steps / msSteered) * 1000).toFixed(0)} tok/s`,
+  });
   const msBoth = timeIt(() => steerGenerate(m, sae, prompt, spec, { steps, temperature: 0.8, topP: 0.95, seed: 1 }), 3);
   rows.push({ bench: 'steer', case: `steerGenerate: unsteered + steered, ${steps} tokens each, sampled`, value: msBoth, unit: 'ms' });
   const msEffect = timeIt(() => nextTokenEffect(m, sae, prompt, prompt.length - 1, spec), 10);

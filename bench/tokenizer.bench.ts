@@ -9,7 +9,10 @@ import { sharedFile } from '../test/helpers/paths';
 export async function run(): Promise<BenchRow[]> {
   const corpus = readFileSync(sharedFile('data', 'tinystoriesv2-gpt4-first8k-lines.txt'), 'utf8');
   const rows: BenchRow[] = [];
-  for (const [file, vocab] of [['tok512.bin', 512], ['tokenizer.bin', 32000]] as const) {
+  for (const [file, vocab] of [
+    ['tok512.bin', 512],
+    ['tokenizer.bin', 32000],
+  ] as const) {
     const tok = Llama2cTokenizer.load(sharedFile('models', file), vocab);
     tok.encode(corpus.slice(0, 2000)); // warm-up (JIT)
     for (const chars of [10_000, 100_000, 1_000_000]) {
@@ -17,7 +20,13 @@ export async function run(): Promise<BenchRow[]> {
       const t0 = performance.now();
       const n = tok.encode(text).length;
       const ms = performance.now() - t0;
-      rows.push({ bench: 'tokenizer', case: `llama2c ${file} encode ${chars / 1000}K chars`, value: ms, unit: 'ms', extra: `${n} tokens, ${((ms * 1000) / chars).toFixed(2)} µs/char` });
+      rows.push({
+        bench: 'tokenizer',
+        case: `llama2c ${file} encode ${chars / 1000}K chars`,
+        value: ms,
+        unit: 'ms',
+        extra: `${n} tokens, ${((ms * 1000) / chars).toFixed(2)} µs/char`,
+      });
     }
   }
   return rows;

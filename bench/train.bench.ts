@@ -13,7 +13,22 @@ async function measure(dIn: number, dSae: number, batch: number, steps: number):
   for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 12.9898) * 0.5;
   const src = new ArrayActivations(data, dIn, 'bench');
   const t = tempDir('jumplens-bench-');
-  const cfg = resolveTrainConfig({ architecture: 'jumprelu', d_sae: dSae, lr: 1e-3, batchSize: batch, steps: steps + 1, seed: 0, out: t.dir, bandwidth: 0.03, initThreshold: 0.03, checkpointEvery: 0, logEvery: 1_000_000 }, dIn);
+  const cfg = resolveTrainConfig(
+    {
+      architecture: 'jumprelu',
+      d_sae: dSae,
+      lr: 1e-3,
+      batchSize: batch,
+      steps: steps + 1,
+      seed: 0,
+      out: t.dir,
+      bandwidth: 0.03,
+      initThreshold: 0.03,
+      checkpointEvery: 0,
+      logEvery: 1_000_000,
+    },
+    dIn,
+  );
   const tr = new Trainer(cfg, src, t.dir, { noExport: true });
   const x = tr.batchTensor(0);
   tr.step(x); // warm-up: kernel compilation and first allocations
@@ -27,9 +42,7 @@ async function measure(dIn: number, dSae: number, batch: number, steps: number):
   t.cleanup();
   const gflops = (12 * batch * dIn * dSae) / sec / 1e9;
   const label = `jumprelu train step d_in=${dIn} d_sae=${dSae} batch=${batch}`;
-  return [
-    { bench: 'train', case: label, value: batch / sec, unit: 'tokens/s', extra: `${gflops.toFixed(1)} GFLOP/s, ${(sec * 1000).toFixed(0)} ms/step` },
-  ];
+  return [{ bench: 'train', case: label, value: batch / sec, unit: 'tokens/s', extra: `${gflops.toFixed(1)} GFLOP/s, ${(sec * 1000).toFixed(0)} ms/step` }];
 }
 
 /** A case that fails (WASM's 4 GB heap cannot hold the [4096, 16384] activations of a step) is a row, not a crash. */
@@ -37,7 +50,15 @@ async function attempt(dIn: number, dSae: number, batch: number, steps: number):
   try {
     return await measure(dIn, dSae, batch, steps);
   } catch (e) {
-    return [{ bench: 'train', case: `jumprelu train step d_in=${dIn} d_sae=${dSae} batch=${batch}`, value: NaN, unit: 'tokens/s', extra: `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` }];
+    return [
+      {
+        bench: 'train',
+        case: `jumprelu train step d_in=${dIn} d_sae=${dSae} batch=${batch}`,
+        value: NaN,
+        unit: 'tokens/s',
+        extra: `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      },
+    ];
   }
 }
 

@@ -37,7 +37,8 @@ export const JobSpecSchema = z
   )
   .check((ctx) => {
     const s = ctx.value;
-    if ((s.kind === 'train' || s.kind === 'finetune') && s.train === undefined) ctx.issues.push({ code: 'custom', message: `${s.kind} job needs "train" (a training config)`, input: s });
+    if ((s.kind === 'train' || s.kind === 'finetune') && s.train === undefined)
+      ctx.issues.push({ code: 'custom', message: `${s.kind} job needs "train" (a training config)`, input: s });
   });
 
 export interface JobSpec {

@@ -98,7 +98,11 @@ export const SteerParamsSchema = z
     text: z.string(msg('text', 'a string')).optional(),
     interventions: z.array(SteerInterventionSchema, msg('interventions', 'a list of { feature, mode, value }')),
     fromPosition: z.int(msg('fromPosition', 'a non-negative integer')).min(0, msg('fromPosition', 'a non-negative integer').error).optional(),
-    steps: z.int(msg('steps', `an integer in 1..${STEER_MAX_STEPS}`)).min(1, msg('steps', `an integer in 1..${STEER_MAX_STEPS}`).error).max(STEER_MAX_STEPS, msg('steps', `an integer in 1..${STEER_MAX_STEPS}`).error).optional(),
+    steps: z
+      .int(msg('steps', `an integer in 1..${STEER_MAX_STEPS}`))
+      .min(1, msg('steps', `an integer in 1..${STEER_MAX_STEPS}`).error)
+      .max(STEER_MAX_STEPS, msg('steps', `an integer in 1..${STEER_MAX_STEPS}`).error)
+      .optional(),
     temperature: z.number(msg('temperature', 'a number >= 0')).min(0, msg('temperature', 'a number >= 0').error).optional(),
     topP: z.number(msg('topP', 'a number in (0, 1]')).gt(0, msg('topP', 'a number in (0, 1]').error).max(1, msg('topP', 'a number in (0, 1]').error).optional(),
     seed: z.int(msg('seed', 'an integer')).optional(),

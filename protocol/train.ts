@@ -34,7 +34,17 @@ export const ARCHITECTURE_INFO: Readonly<Record<SaeArchitecture, ArchitectureInf
     label: 'JumpReLU',
     sparsityField: 'l0Coefficient',
     sparsityCoefficient: 6e-4,
-    hyperparameters: ['l0Coefficient', 'sparsityPenalty', 'targetL0', 'initThreshold', 'bandwidth', 'initL0', 'bandwidthScale', 'thresholdParam', 'preActLossCoefficient'],
+    hyperparameters: [
+      'l0Coefficient',
+      'sparsityPenalty',
+      'targetL0',
+      'initThreshold',
+      'bandwidth',
+      'initL0',
+      'bandwidthScale',
+      'thresholdParam',
+      'preActLossCoefficient',
+    ],
   },
   standard: { label: 'ReLU (standard)', sparsityField: 'l1Coefficient', sparsityCoefficient: 0.1, hyperparameters: ['l1Coefficient'] },
   gated: { label: 'Gated', sparsityField: 'l1Coefficient', sparsityCoefficient: 0.1, hyperparameters: ['l1Coefficient'] },
@@ -96,7 +106,11 @@ export const TRAIN_DEFAULTS = {
 } as const;
 
 /** Defaults that depend on the run's size. */
-export function derivedDefaults(steps: number, batchSize: number, dIn: number): { lrWarmupSteps: number; l0WarmupSteps: number; deadTokensWindow: number; kAux: number } {
+export function derivedDefaults(
+  steps: number,
+  batchSize: number,
+  dIn: number,
+): { lrWarmupSteps: number; l0WarmupSteps: number; deadTokensWindow: number; kAux: number } {
   const d = TRAIN_DEFAULTS;
   return {
     lrWarmupSteps: Math.min(d.lrWarmupMax, Math.floor(steps / d.lrWarmupDivisor)),

@@ -126,8 +126,14 @@ export const WsRequestSchemas = {
   listJobs: z.object({}),
   status: z.object({}),
   analyze: z.object({
-    text: z.string({ error: 'analyze needs "text"' }).max(WS_LIMITS.maxAnalyzeChars, `analyze "text" is over ${WS_LIMITS.maxAnalyzeChars} characters; send a shorter text`),
-    topK: z.int({ error: '"topK" must be an integer in 1..100' }).min(1, '"topK" must be an integer in 1..100').max(100, '"topK" must be an integer in 1..100').optional(),
+    text: z
+      .string({ error: 'analyze needs "text"' })
+      .max(WS_LIMITS.maxAnalyzeChars, `analyze "text" is over ${WS_LIMITS.maxAnalyzeChars} characters; send a shorter text`),
+    topK: z
+      .int({ error: '"topK" must be an integer in 1..100' })
+      .min(1, '"topK" must be an integer in 1..100')
+      .max(100, '"topK" must be an integer in 1..100')
+      .optional(),
   }),
   listFeatures: z.object({
     sort: z.enum(FEATURE_SORTS, { error: (i) => `unknown sort ${JSON.stringify(i.input)}` }).optional(),

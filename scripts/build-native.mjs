@@ -37,10 +37,13 @@ function main() {
   if (r.status === 0) return console.log(`jumplens native: built ${path.join('native', 'build', 'Release', 'jumplens_native.node')}`);
   const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
   const why =
-    /cblas\.h|Accelerate/.test(out) && /No such file|not found/.test(out) ? 'BLAS headers missing (Debian/Ubuntu: apt-get install libopenblas-dev)'
-    : /-lopenblas/.test(out) ? 'libopenblas not found (Debian/Ubuntu: apt-get install libopenblas-dev)'
-    : /not found: (make|g\+\+|c\+\+)|No C\+\+ compiler|gyp ERR! find Python|command not found/i.test(out) ? 'no C++ toolchain or Python for node-gyp'
-    : (out.split('\n').find((l) => /error/i.test(l)) ?? `node-gyp exited with ${r.status ?? r.signal}`).trim();
+    /cblas\.h|Accelerate/.test(out) && /No such file|not found/.test(out)
+      ? 'BLAS headers missing (Debian/Ubuntu: apt-get install libopenblas-dev)'
+      : /-lopenblas/.test(out)
+        ? 'libopenblas not found (Debian/Ubuntu: apt-get install libopenblas-dev)'
+        : /not found: (make|g\+\+|c\+\+)|No C\+\+ compiler|gyp ERR! find Python|command not found/i.test(out)
+          ? 'no C++ toolchain or Python for node-gyp'
+          : (out.split('\n').find((l) => /error/i.test(l)) ?? `node-gyp exited with ${r.status ?? r.signal}`).trim();
   console.log(`jumplens native: not built (${why}); using tfjs WASM`);
 }
 

@@ -40,10 +40,21 @@ export class Ctx implements vscode.Disposable {
     this.jobs = new JobRunner(() => this.client, this.output);
     this.jobNotifier = new JobNotifier(this);
     this.dashboard = new DashboardPanel(extension.extensionUri, this.webviewHooks);
-    this.statusRefresh = new StatusRefresh(() => this.client, this.status, (s) => this.dashboard.setCurrentSae(s.sae?.path ?? null));
-    this.view = new ViewTracking(() => this.client, (uri) => this.decorations.partialRange(uri));
+    this.statusRefresh = new StatusRefresh(
+      () => this.client,
+      this.status,
+      (s) => this.dashboard.setCurrentSae(s.sae?.path ?? null),
+    );
+    this.view = new ViewTracking(
+      () => this.client,
+      (uri) => this.decorations.partialRange(uri),
+    );
     this.browser = new FeatureBrowserViewProvider(extension.extensionUri, this.webviewHooks);
-    this.steer = new SteerPanel(extension.extensionUri, (p) => this.need().sendRequest(SteerRequest, p), (l) => this.output.appendLine(l));
+    this.steer = new SteerPanel(
+      extension.extensionUri,
+      (p) => this.need().sendRequest(SteerRequest, p),
+      (l) => this.output.appendLine(l),
+    );
     extension.subscriptions.push(
       this.output,
       this.status,
@@ -107,10 +118,19 @@ export class Ctx implements vscode.Disposable {
       focusFeature: (f) => void vscode.commands.executeCommand('jumplens.focusFeature', f),
       // A frontier point picked in the dashboard becomes the workspace's SAE; the daemon reloads on the change.
       loadSae: (p) => void this.updateSetting('sae', p),
-      openRoots: () => openRoots((vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath), this.settings.get<string>('jobs.runsDir', '')),
+      openRoots: () =>
+        openRoots(
+          (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+          this.settings.get<string>('jobs.runsDir', ''),
+        ),
       prefill: async () => {
         const s = this.status.last;
-        return { model: s?.model?.path, sae: s?.sae?.path, hook: this.settings.get<string>('hook') || s?.sae?.hook, corpus: this.settings.get<string>('jobs.corpus') || undefined };
+        return {
+          model: s?.model?.path,
+          sae: s?.sae?.path,
+          hook: this.settings.get<string>('hook') || s?.sae?.hook,
+          corpus: this.settings.get<string>('jobs.corpus') || undefined,
+        };
       },
       log: (line) => this.output.appendLine(line),
     };
@@ -118,7 +138,12 @@ export class Ctx implements vscode.Disposable {
 
   async start(): Promise<void> {
     this.status.set(undefined, true);
-    const d = createDaemonClient(this.extension, this.output, (uri) => this.decorations.tokensAt(uri), (t) => this.browser.hoveredToken(t));
+    const d = createDaemonClient(
+      this.extension,
+      this.output,
+      (uri) => this.decorations.tokensAt(uri),
+      (t) => this.browser.hoveredToken(t),
+    );
     const client = d.client;
     this.languageClient = client;
     this.runtime = d.runtime;
@@ -142,7 +167,11 @@ export class Ctx implements vscode.Disposable {
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       this.output.appendLine(`daemon failed to start: ${msg}`);
-      this.status.set({ backend: { kind: '?', label: '?', detail: '' }, memory: { numTensors: 0, numBytes: 0 }, error: `JumpLens daemon failed to start: ${msg}` });
+      this.status.set({
+        backend: { kind: '?', label: '?', detail: '' },
+        memory: { numTensors: 0, numBytes: 0 },
+        error: `JumpLens daemon failed to start: ${msg}`,
+      });
     }
   }
 

@@ -16,7 +16,12 @@ export interface DaemonStart {
   runtime: string;
 }
 
-export function createDaemonClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, tokensOf: (uri: string) => TokenFeatures[] | undefined, onHovered?: (t: TokenFeatures) => void): DaemonStart {
+export function createDaemonClient(
+  context: vscode.ExtensionContext,
+  output: vscode.LogOutputChannel,
+  tokensOf: (uri: string) => TokenFeatures[] | undefined,
+  onHovered?: (t: TokenFeatures) => void,
+): DaemonStart {
   const module = context.asAbsolutePath(path.join('dist', 'server', 'daemon.js'));
   const cfg = vscode.workspace.getConfiguration('jumplens');
   const configured = cfg.get<string>('server.nodePath', '');
@@ -31,7 +36,10 @@ export function createDaemonClient(context: vscode.ExtensionContext, output: vsc
     synchronize: { configurationSection: 'jumplens' },
     outputChannel: output,
     // The daemon's hovers link to these commands; no other command may run from a hover.
-    markdown: { isTrusted: { enabledCommands: ['jumplens.focusFeature', 'jumplens.openFeatureBrowser', 'jumplens.steerFeature', 'jumplens.ablateFeature'] }, supportHtml: false },
+    markdown: {
+      isTrusted: { enabledCommands: ['jumplens.focusFeature', 'jumplens.openFeatureBrowser', 'jumplens.steerFeature', 'jumplens.ablateFeature'] },
+      supportHtml: false,
+    },
     // tokenFeaturesDelta: this client merges per-keystroke deltas (token-state.ts).
     initializationOptions: withDefaultSae({ extensionPath: context.extensionPath, ...plainSettings(), [TOKEN_FEATURES_DELTA_OPTION]: true }, defaultSae),
     middleware: {
@@ -87,4 +95,3 @@ function plainSettings(): Record<string, unknown> {
   if (runs) out.runsDir = path.isAbsolute(runs) || !root ? runs : path.join(root, runs);
   return out;
 }
-

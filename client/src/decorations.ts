@@ -106,7 +106,10 @@ export class TokenDecorations implements vscode.Disposable {
       for (let l = 1; l <= LEVELS; l++) {
         editor.setDecorations(
           this.focusLevels[l],
-          groups[l].map((t) => ({ range: toRange(t.range), hoverMessage: `JumpLens focus: feature #${focus.feature} ${t.act.toFixed(3)} = ${Math.round((100 * t.act) / scale)}% of ${scale.toPrecision(4)} (its store max, else its max in this document)` })),
+          groups[l].map((t) => ({
+            range: toRange(t.range),
+            hoverMessage: `JumpLens focus: feature #${focus.feature} ${t.act.toFixed(3)} = ${Math.round((100 * t.act) / scale)}% of ${scale.toPrecision(4)} (its store max, else its max in this document)`,
+          })),
         );
       }
       return;
@@ -116,7 +119,11 @@ export class TokenDecorations implements vscode.Disposable {
     const groups = groupByLevel(tokens, tokenLevel);
     // Sent by daemons that say whether `rel` is relative to the store's max or the document's.
     const relativeTo = (p as TokenFeaturesParams & { relativeTo?: RelativeTo }).relativeTo;
-    for (let l = 1; l <= LEVELS; l++) editor.setDecorations(this.levels[l], groups[l].map((t) => ({ range: toRange(t.range), hoverMessage: colourNote(t, relativeTo) })));
+    for (let l = 1; l <= LEVELS; l++)
+      editor.setDecorations(
+        this.levels[l],
+        groups[l].map((t) => ({ range: toRange(t.range), hoverMessage: colourNote(t, relativeTo) })),
+      );
     if (deco.get<boolean>('showLabels', false)) {
       const min = deco.get<number>('labelMinRelative', 0.6);
       const labels = tokens

@@ -20,7 +20,10 @@ export async function focusFeature(ctx: Ctx, arg: FocusArg): Promise<void> {
   uri ??= ctx.activeUri();
   const { decorations } = ctx;
   if (feature === undefined) {
-    const s = await vscode.window.showInputBox({ prompt: 'Feature index to focus (empty clears the focus)', validateInput: (v) => (v === '' || /^\d+$/.test(v) ? undefined : 'a non-negative integer') });
+    const s = await vscode.window.showInputBox({
+      prompt: 'Feature index to focus (empty clears the focus)',
+      validateInput: (v) => (v === '' || /^\d+$/.test(v) ? undefined : 'a non-negative integer'),
+    });
     if (s === undefined) return;
     if (s === '') return decorations.setFocus(uri, undefined);
     feature = Number(s);

@@ -15,7 +15,12 @@ export async function showJobList(ctx: Ctx): Promise<void> {
   const list = await ctx.need().sendRequest<JobInfo[]>(Methods.listJobs);
   if (!list.length) return void vscode.window.showInformationMessage('JumpLens: no jobs yet');
   const pick = await vscode.window.showQuickPick(
-    list.map((j) => ({ label: `${j.spec.kind} · ${j.state}`, description: j.id, detail: [j.progress ? `step ${j.progress.step}/${j.progress.total}` : '', j.error ?? ''].filter(Boolean).join(' — '), job: j })),
+    list.map((j) => ({
+      label: `${j.spec.kind} · ${j.state}`,
+      description: j.id,
+      detail: [j.progress ? `step ${j.progress.step}/${j.progress.total}` : '', j.error ?? ''].filter(Boolean).join(' — '),
+      job: j,
+    })),
     { placeHolder: 'JumpLens jobs' },
   );
   if (!pick) return;

@@ -32,7 +32,8 @@ export class JobNotifier {
     const o = jobNotice(job, hasCheckpoint(job));
     if (!o) return;
     this.ctx.output.appendLine(`[job ${job.id}] ${o.message}`);
-    const show = o.kind === 'failed' ? vscode.window.showErrorMessage : o.kind === 'stopped' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const show =
+      o.kind === 'failed' ? vscode.window.showErrorMessage : o.kind === 'stopped' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     const picked = await show(o.message, ...o.actions);
     // Only an action this outcome offered runs.
     const a = picked && o.actions.includes(picked) ? picked : undefined;

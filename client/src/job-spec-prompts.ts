@@ -28,7 +28,9 @@ async function askCorpus(d: JobDefaults): Promise<string | undefined | null> {
   const def = d.corpus
     ? { label: `$(file) ${path.basename(d.corpus)}`, description: 'jumplens.jobs.corpus', detail: d.corpus }
     : { label: '$(book) Default corpus', description: "the daemon's bundled sample (set jumplens.jobs.corpus to change)" };
-  const pick = await vscode.window.showQuickPick([def, { label: `$(folder-opened) ${CHOOSE_CORPUS}`, description: 'a .txt, .json or .jsonl file' }], { placeHolder: 'Corpus (Enter: the default)' });
+  const pick = await vscode.window.showQuickPick([def, { label: `$(folder-opened) ${CHOOSE_CORPUS}`, description: 'a .txt, .json or .jsonl file' }], {
+    placeHolder: 'Corpus (Enter: the default)',
+  });
   if (!pick) return null;
   if (pick === def) return undefined;
   const f = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this corpus', filters: { 'Text corpus': ['txt', 'json', 'jsonl'] } });
@@ -47,13 +49,19 @@ export async function askJobSpec(kind: JobKind, cfg: vscode.WorkspaceConfigurati
     if (steps === undefined) return undefined;
     c.steps = Number(steps);
     if (kind === 'finetune') {
-      const mode = await vscode.window.showQuickPick(['All parameters', 'Thresholds only'], { placeHolder: `What to fine-tune in ${d.sae ?? 'the SAE'} (Enter: all parameters)` });
+      const mode = await vscode.window.showQuickPick(['All parameters', 'Thresholds only'], {
+        placeHolder: `What to fine-tune in ${d.sae ?? 'the SAE'} (Enter: all parameters)`,
+      });
       if (!mode) return undefined;
       c.thresholdsOnly = mode === 'Thresholds only';
     }
   }
   if (kind === 'sweepThreshold') {
-    const s = await vscode.window.showInputBox({ prompt: 'Threshold scales, comma-separated (Enter: the defaults)', value: DEFAULT_SCALES, validateInput: (v) => (parseScales(v) ? undefined : 'positive numbers separated by commas') });
+    const s = await vscode.window.showInputBox({
+      prompt: 'Threshold scales, comma-separated (Enter: the defaults)',
+      value: DEFAULT_SCALES,
+      validateInput: (v) => (parseScales(v) ? undefined : 'positive numbers separated by commas'),
+    });
     if (s === undefined) return undefined;
     c.scales = parseScales(s);
   }

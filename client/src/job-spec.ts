@@ -33,7 +33,14 @@ function defined<T extends object>(o: T): T {
 export function buildJobSpec(kind: JobKind, d: JobDefaults, c: JobChoices): JobSpec {
   const corpus = c.corpus || d.corpus || undefined;
   if (kind === 'train' || kind === 'finetune') {
-    const train = defined({ model: d.model, hook: d.hook, corpus, steps: c.steps, architecture: 'jumprelu' as const, ...(kind === 'train' ? { d_sae: d.dSae } : {}) });
+    const train = defined({
+      model: d.model,
+      hook: d.hook,
+      corpus,
+      steps: c.steps,
+      architecture: 'jumprelu' as const,
+      ...(kind === 'train' ? { d_sae: d.dSae } : {}),
+    });
     if (kind === 'finetune') {
       if (!d.sae) throw new Error('no SAE is loaded to fine-tune: set jumplens.sae (JumpLens: Select SAE)');
       Object.assign(train, { initFrom: d.sae, thresholdsOnly: c.thresholdsOnly ?? false });

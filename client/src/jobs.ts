@@ -2,7 +2,14 @@
 // cancellable withProgress notification fed by the daemon's $/progress and jumplens/jobEvent. When
 // the job ends the progress closes; its outcome comes from job-notify.ts.
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, WorkDoneProgress, type LanguageClient, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
+import {
+  ExecuteCommandRequest,
+  WorkDoneProgress,
+  type LanguageClient,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
+} from 'vscode-languageclient/node';
 import { Commands, type JobCommandResult, type JobEvent, type JobKind, type JobSpec } from '../../protocol';
 
 const COMMAND_OF: Record<JobKind, string> = {
@@ -27,7 +34,10 @@ export class JobRunner {
   private readonly listeners = new Set<Listener>();
   private seq = 0;
 
-  constructor(private readonly client: () => LanguageClient | undefined, private readonly output: vscode.OutputChannel) {}
+  constructor(
+    private readonly client: () => LanguageClient | undefined,
+    private readonly output: vscode.OutputChannel,
+  ) {}
 
   /** Called for every jumplens/jobEvent notification. */
   dispatch(e: JobEvent): void {
@@ -87,15 +97,16 @@ export class JobRunner {
               finish();
             }),
           );
-          client
-            .sendRequest(ExecuteCommandRequest.type, { command: COMMAND_OF[spec.kind], arguments: [spec], workDoneToken: token })
-            .then((r) => {
+          client.sendRequest(ExecuteCommandRequest.type, { command: COMMAND_OF[spec.kind], arguments: [spec], workDoneToken: token }).then(
+            (r) => {
               const id = (r as JobCommandResult | null)?.jobId;
               if (id) {
                 jobId = id;
                 this.output.appendLine(`${title}: job ${id} started`);
               } else finish();
-            }, (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))));
+            },
+            (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))),
+          );
         }),
     );
   }

@@ -2,7 +2,11 @@
 import type { StatusResult } from '../../protocol';
 
 export function summarize(s: StatusResult | undefined, starting: boolean): { text: string; tooltip: string } {
-  if (!s) return { text: starting ? '$(loading~spin) JumpLens' : '$(circle-slash) JumpLens', tooltip: starting ? 'JumpLens daemon starting' : 'JumpLens daemon not running' };
+  if (!s)
+    return {
+      text: starting ? '$(loading~spin) JumpLens' : '$(circle-slash) JumpLens',
+      tooltip: starting ? 'JumpLens daemon starting' : 'JumpLens daemon not running',
+    };
   if (s.error) return { text: `$(error) JumpLens`, tooltip: s.error };
   const kind = s.backend.kind.toUpperCase();
   const model = s.model?.name ?? 'no model';

@@ -11,7 +11,9 @@ export function applyTokenFeatures(prev: TokenFeaturesParams | undefined, p: Tok
   const { delta, ...rest } = p;
   if (!delta) return rest;
   if (!prev || prev.version !== delta.baseVersion) {
-    throw new Error(`jumplens/tokenFeatures for ${p.uri}: delta on version ${delta.baseVersion}, but the client holds ${prev ? `version ${prev.version}` : 'nothing'}`);
+    throw new Error(
+      `jumplens/tokenFeatures for ${p.uri}: delta on version ${delta.baseVersion}, but the client holds ${prev ? `version ${prev.version}` : 'nothing'}`,
+    );
   }
   const tokens = prev.tokens.slice(0, delta.start).concat(p.tokens, prev.tokens.slice(delta.start + delta.deleteCount));
   return { ...rest, tokens };

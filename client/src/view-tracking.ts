@@ -21,7 +21,10 @@ export class ViewTracking implements vscode.Disposable {
   /** Sends the editor's view now, when it leaves the analysed part. */
   send(editor: vscode.TextEditor): void {
     const uri = editor.document.uri.toString();
-    const ranges = editor.visibleRanges.map((r) => ({ start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } }));
+    const ranges = editor.visibleRanges.map((r) => ({
+      start: { line: r.start.line, character: r.start.character },
+      end: { line: r.end.line, character: r.end.character },
+    }));
     const analysed = this.partialRange(uri);
     const c = this.client();
     if (!c || c.state !== State.Running || !viewLeavesAnalysed(analysed, ranges)) return;
@@ -40,7 +43,10 @@ export class ViewTracking implements vscode.Disposable {
   changed(editor: vscode.TextEditor): void {
     const uri = editor.document.uri.toString();
     clearTimeout(this.timers.get(uri));
-    this.timers.set(uri, setTimeout(() => this.send(editor), DEBOUNCE_MS));
+    this.timers.set(
+      uri,
+      setTimeout(() => this.send(editor), DEBOUNCE_MS),
+    );
   }
 
   forget(uri: string): void {

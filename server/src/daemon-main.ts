@@ -14,8 +14,12 @@ export function redirectConsoleToStderr(): void {
  * pid dead, which the next daemon lists as `interrupted` and can resume from its last checkpoint.
  */
 export function keepServingOnErrors(): void {
-  process.on('uncaughtException', (e) => console.error(`jumplens daemon: uncaught error (still serving): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
-  process.on('unhandledRejection', (e) => console.error(`jumplens daemon: unhandled rejection (still serving): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+  process.on('uncaughtException', (e) =>
+    console.error(`jumplens daemon: uncaught error (still serving): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  );
+  process.on('unhandledRejection', (e) =>
+    console.error(`jumplens daemon: unhandled rejection (still serving): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  );
 }
 
 /** The language server on stdio or node IPC (what editors run). */

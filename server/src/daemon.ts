@@ -129,7 +129,12 @@ export function startLanguageServer(connection: Connection): Daemon {
     throw new Error('language server not initialised');
   };
   const daemon = new Daemon(() => settings());
-  const server = bindLspConnection(connection, daemon.lspDeps(), () => daemon.dispose(), (folders) => (daemon.workspaceFolders = folders));
+  const server = bindLspConnection(
+    connection,
+    daemon.lspDeps(),
+    () => daemon.dispose(),
+    (folders) => (daemon.workspaceFolders = folders),
+  );
   settings = () => server.settings;
   return daemon;
 }

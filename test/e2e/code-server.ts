@@ -79,7 +79,13 @@ function writeSettings(ud: string, extra: Record<string, unknown>): void {
  * workbench in Chromium and waits for it. `env` replaces the environment code-server (and so the
  * extension host and the daemon) runs in.
  */
-export async function startSession(opts: { vsix: string; files: Record<string, string>; settings: Record<string, unknown> | null; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Session> {
+export async function startSession(opts: {
+  vsix: string;
+  files: Record<string, string>;
+  settings: Record<string, unknown> | null;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}): Promise<Session> {
   const timeout = opts.timeoutMs ?? 120_000;
   const tmp = tempDir('jumplens-e2e-');
   const ext = path.join(tmp.dir, 'ext');
@@ -100,7 +106,21 @@ export async function startSession(opts: { vsix: string; files: Record<string, s
   let out = '';
   const server: ChildProcess = spawn(
     NODE24,
-    [CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--extensions-dir', ext, '--user-data-dir', ud, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', ws],
+    [
+      CODE_SERVER,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--extensions-dir',
+      ext,
+      '--user-data-dir',
+      ud,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      ws,
+    ],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   server.stdout!.on('data', (d) => (out += d));
@@ -153,15 +173,25 @@ export async function startSession(opts: { vsix: string; files: Record<string, s
 
 /** Opens a workspace file through Quick Open and waits for its editor. */
 export async function openFile(page: Page, name: string): Promise<void> {
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
+  await page
+    .locator('.monaco-workbench')
+    .click({ position: { x: 700, y: 400 } })
+    .catch(() => undefined);
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(name);
   // The first row must be this file, not whatever the list showed before the filter applied (recent files).
-  await page.locator('.quick-input-list .monaco-list-row').first().filter({ hasText: path.basename(name) }).waitFor();
+  await page
+    .locator('.quick-input-list .monaco-list-row')
+    .first()
+    .filter({ hasText: path.basename(name) })
+    .waitFor();
   await page.keyboard.press('Enter');
-  await page.locator(`.tab.active[data-resource-name="${path.basename(name)}"]`).first().waitFor();
+  await page
+    .locator(`.tab.active[data-resource-name="${path.basename(name)}"]`)
+    .first()
+    .waitFor();
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
 }
 
@@ -177,7 +207,12 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 
 /** The JumpLens status item's text (its aria-label), or ? before it exists. */
 export async function statusText(page: Page): Promise<string> {
-  return (await page.locator('.statusbar-item[id*="jumplens.status"]').getAttribute('aria-label').catch(() => null)) ?? '?';
+  return (
+    (await page
+      .locator('.statusbar-item[id*="jumplens.status"]')
+      .getAttribute('aria-label')
+      .catch(() => null)) ?? '?'
+  );
 }
 
 /** Every decoration element the extension drew (overlay divs and inline spans), with its background. */

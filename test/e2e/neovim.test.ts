@@ -96,7 +96,10 @@ test('Neovim as a plain LSP client: hover, inlay hints right after open, semanti
     const out = JSON.parse(readFileSync(result, 'utf8'));
     console.log(`# ${JSON.stringify(out).slice(0, 600)}`);
     assert.equal(out.error, undefined, out.error);
-    assert.ok(out.diagnostics.some((d: { lnum: number; message: string }) => d.lnum === 0 && /top-k/i.test(d.message)), JSON.stringify(out.diagnostics));
+    assert.ok(
+      out.diagnostics.some((d: { lnum: number; message: string }) => d.lnum === 0 && /top-k/i.test(d.message)),
+      JSON.stringify(out.diagnostics),
+    );
     assert.match(out.hover, /id \d+/, 'hover names the token id');
     assert.match(out.hover, /of (doc |corpus )?max/, 'hover has the top-feature table');
     if (nvim!.minor >= 10) {

@@ -51,7 +51,13 @@ async function hoverStrongestToken(page: Page): Promise<string> {
   for (let i = 0; i < 4; i++) {
     await page.mouse.move(target.x - 2, target.y);
     await page.mouse.move(target.x, target.y);
-    if (await hover.waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+    if (
+      await hover.waitFor({ timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
   }
   // The table rows arrive with the hover; wait for one.
   await hover.locator('text=/#\\d+/').first().waitFor({ timeout: 20_000 });
@@ -61,7 +67,10 @@ async function hoverStrongestToken(page: Page): Promise<string> {
 test('the new user setup: workspace outside the repository, no JUMPLENS_* variables, no settings', { skip: missing }, () => {
   assert.ok(!s!.workspace.startsWith(REPO_ROOT), `workspace ${s!.workspace} is inside the repository`);
   assert.ok(!existsSync(path.join(s!.workspace, 'models')));
-  assert.deepEqual(Object.keys(newUserEnv()).filter((k) => k.startsWith('JUMPLENS_')), []);
+  assert.deepEqual(
+    Object.keys(newUserEnv()).filter((k) => k.startsWith('JUMPLENS_')),
+    [],
+  );
   assert.ok(!readdirSync(s!.workspace).includes('.vscode'), 'workspace settings exist');
 });
 
@@ -83,7 +92,10 @@ test('a new .jlp file: typed text is coloured by the bundled model and SAE', { s
     decos = await decorated(page);
   }
   if (decos.length < 5) await shot(page, 'packaged-colours-failed');
-  assert.ok(decos.length >= 5, `only ${decos.length} decorated tokens; status: ${await statusText(page)}\n${(await errorToasts(page)).join('\n')}\n${s!.extensionLog()}`);
+  assert.ok(
+    decos.length >= 5,
+    `only ${decos.length} decorated tokens; status: ${await statusText(page)}\n${(await errorToasts(page)).join('\n')}\n${s!.extensionLog()}`,
+  );
   assert.ok(new Set(decos.map((d) => d.bg)).size >= 2, 'every token has the same colour');
   // The status item names the bundled model and the default SAE (1,024 features).
   const st = await statusText(page);
@@ -120,7 +132,10 @@ test('hovering a token lists feature ids with activation, % of the max over the 
     // The hover and the line it belongs to, for the README.
     const x = Math.max(0, box.x - 40);
     const y = Math.max(0, box.y - 60);
-    await page.screenshot({ path: path.join(SHOTS, 'packaged-hover-crop.png'), clip: { x, y, width: Math.min(1400 - x, box.width + 80), height: Math.min(900 - y, box.height + 120) } });
+    await page.screenshot({
+      path: path.join(SHOTS, 'packaged-hover-crop.png'),
+      clip: { x, y, width: Math.min(1400 - x, box.width + 80), height: Math.min(900 - y, box.height + 120) },
+    });
   }
   await page.mouse.move(5, 5);
   await page.keyboard.press('Escape');

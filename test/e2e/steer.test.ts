@@ -12,7 +12,9 @@ import { decorated, missingTools, openFile, packageExtension, shot, startSession
 
 const missing = missingTools();
 if (missing) console.log(`# e2e skipped: ${missing}`);
-const noSae = existsSync(path.join(REPO_ROOT, 'assets', 'default-sae', 'cfg.json')) ? undefined : 'the default SAE (assets/default-sae) is not in this checkout';
+const noSae = existsSync(path.join(REPO_ROOT, 'assets', 'default-sae', 'cfg.json'))
+  ? undefined
+  : 'the default SAE (assets/default-sae) is not in this checkout';
 const PROMPT = '# steer e2e\nOnce upon a time, there was a little girl named Lily. She\n';
 
 let s: Session | undefined;
@@ -48,7 +50,13 @@ test('hover -> Steer… opens the steer panel with two continuations that differ
   for (let i = 0; i < 3; i++) {
     await page.mouse.move(last.x - 2, last.y);
     await page.mouse.move(last.x, last.y);
-    if (await hover.waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+    if (
+      await hover.waitFor({ timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
   }
   const steerLink = hover.locator('a', { hasText: 'Steer…' }).first();
   await steerLink.waitFor({ timeout: 10_000 });

@@ -106,7 +106,10 @@ test('tokens get decorations whose intensities differ', { skip: missing ?? noDae
   // Both prompts are coloured.
   for (const prefix of ['Once upon', 'The dog']) {
     const box = (await lineBox(page, prefix))!;
-    assert.ok(decos.some((d) => d.y > box.top && d.y < box.bottom), `no decoration on the ${JSON.stringify(prefix)} prompt`);
+    assert.ok(
+      decos.some((d) => d.y > box.top && d.y < box.bottom),
+      `no decoration on the ${JSON.stringify(prefix)} prompt`,
+    );
   }
   // The status item names the live backend, the real model and the SAE once the engine has loaded.
   const st = await statusText(page);
@@ -145,7 +148,13 @@ test('hovering a token lists its features with activations', { skip: missing ?? 
   for (let i = 0; i < 3; i++) {
     await page.mouse.move(target.x - 2, target.y);
     await page.mouse.move(target.x, target.y);
-    if (await hover.waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+    if (
+      await hover.waitFor({ timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
   }
   const text = await hover.innerText();
   assert.match(text, /\d+\.\d+/, `hover shows no activation value: ${text}`);
@@ -232,7 +241,15 @@ test('a long prompt file is analysed around the view: scrolling to its end colou
   const until = Date.now() + 60_000;
   while ((await onLine()) === 0 && Date.now() < until) await page.waitForTimeout(300);
   if ((await onLine()) === 0) await shot(page, '07-long-file-failed');
-  assert.ok((await onLine()) > 0, `no decorations on line 195 after scrolling to the end\n${s!.extensionLog().split('\n').filter((l) => /jumplens|JumpLens|visible|error/i.test(l)).slice(-60).join('\n')}`);
+  assert.ok(
+    (await onLine()) > 0,
+    `no decorations on line 195 after scrolling to the end\n${s!
+      .extensionLog()
+      .split('\n')
+      .filter((l) => /jumplens|JumpLens|visible|error/i.test(l))
+      .slice(-60)
+      .join('\n')}`,
+  );
   await shot(page, '07-long-file-end');
 });
 

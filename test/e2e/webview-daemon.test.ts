@@ -12,7 +12,8 @@ import { buildWebviews, launch, openHosted, SCREENSHOTS, skipReason, startServer
 
 const WS_SERVER = path.join(REPO_ROOT, 'server', 'src', 'api', 'ws-server.ts');
 const JOB_QUEUE = path.join(REPO_ROOT, 'server', 'src', 'jobs', 'job-queue.ts');
-const skip = skipReason() ?? (existsSync(WS_SERVER) && existsSync(JOB_QUEUE) ? undefined : 'the daemon ws server (server/src/api/ws-server.ts) is not in this tree yet');
+const skip =
+  skipReason() ?? (existsSync(WS_SERVER) && existsSync(JOB_QUEUE) ? undefined : 'the daemon ws server (server/src/api/ws-server.ts) is not in this tree yet');
 
 type Handle = { url: string; token: string; close(): Promise<void> };
 type Queue = { list(): { id: string; state: string }[]; get(id: string): { state: string; error?: string } | undefined };
@@ -30,7 +31,11 @@ before(async () => {
   const { startWsServer } = (await import(WS_SERVER)) as { startWsServer: (api: unknown, o?: object) => Promise<Handle> };
   const { JobQueue } = (await import(JOB_QUEUE)) as { JobQueue: new (dir: string) => Queue };
   queue = new JobQueue(path.join(tmp.dir, 'runs'));
-  ws = await startWsServer({ status: () => ({ backend: { kind: 'wasm', label: 'wasm', detail: '' }, memory: { numTensors: 0, numBytes: 0 } }), analyze: async () => [], jobs: queue });
+  ws = await startWsServer({
+    status: () => ({ backend: { kind: 'wasm', label: 'wasm', detail: '' }, memory: { numTensors: 0, numBytes: 0 } }),
+    analyze: async () => [],
+    jobs: queue,
+  });
   buildWebviews();
   ({ origin, server } = await startServer());
   browser = await launch();
@@ -65,7 +70,7 @@ test('a wrong token is refused; with the right one, a job started from the form 
   // Follow the pushed events to the job's end: the real trainer runs in the queue's worker.
   await hp.page.waitForSelector(`tr[data-job="${id}"][data-state="done"], tr[data-job="${id}"][data-state="failed"]`, { timeout: 300_000 });
   const state = await hp.page.getAttribute(`tr[data-job="${id}"]`, 'data-state');
-  assert.equal(state, queue.get(id)?.state, 'the page shows the queue\'s state');
+  assert.equal(state, queue.get(id)?.state, "the page shows the queue's state");
   assert.equal(state, 'done', `training job failed: ${queue.get(id)?.error}`);
   for (const metric of ['metrics/l0', 'losses/mse_loss', 'metrics/explained_variance']) {
     const points = Number(await hp.page.getAttribute(`[data-metric="${metric}"]`, 'data-points'));

@@ -18,7 +18,11 @@ const JOB_QUEUE = path.join(REPO_ROOT, 'server', 'src', 'jobs', 'job-queue.ts');
 const skip = skipReason() ?? (existsSync(WS_SERVER) && existsSync(JOB_QUEUE) ? undefined : 'the daemon ws server is not in this tree');
 
 type Handle = { url: string; token: string; close(): Promise<void> };
-type Queue = { list(): { id: string; state: string; error?: string }[]; get(id: string): { state: string; error?: string } | undefined; dispose(): Promise<void> };
+type Queue = {
+  list(): { id: string; state: string; error?: string }[];
+  get(id: string): { state: string; error?: string } | undefined;
+  dispose(): Promise<void>;
+};
 type StartWs = (api: unknown, o?: object) => Promise<Handle>;
 let browser: Browser;
 let server: Server;
@@ -59,14 +63,20 @@ after(async () => {
   tmp?.cleanup();
 });
 
-test('prefilled forms, per-field errors, live plots from a real job, its outcome, picking its frontier point, and reconnecting to a restarted daemon', { skip }, async () => {
+test('prefilled forms, per-field errors, live plots from a real job, its outcome, picking its frontier point, and reconnecting to a restarted daemon', {
+  skip,
+}, async () => {
   // Started as the extension starts it: the endpoint comes in a message after the page's 'ready'.
-  const hp = await openHosted(browser, `${origin}/dashboard.html`, (m) => ((m as { type?: string }).type === 'ready' ? { type: 'endpoint', url: ws.url, token: ws.token } : null));
+  const hp = await openHosted(browser, `${origin}/dashboard.html`, (m) =>
+    (m as { type?: string }).type === 'ready' ? { type: 'endpoint', url: ws.url, token: ws.token } : null,
+  );
   const page = hp.page;
   await page.waitForSelector('body[data-daemon="ws"]');
 
   // The train form starts from the daemon's loaded model and its SAE's hook.
-  await page.waitForFunction((m) => (document.querySelector('#f-model') as HTMLInputElement | null)?.value === m, sharedFile('models', 'stories260K.bin'), { timeout: 10_000 });
+  await page.waitForFunction((m) => (document.querySelector('#f-model') as HTMLInputElement | null)?.value === m, sharedFile('models', 'stories260K.bin'), {
+    timeout: 10_000,
+  });
   assert.equal(await page.inputValue('#f-hook'), 'blocks.2.hook_resid_post');
 
   // Bad values: an error at each bad field, nothing reaches the queue.
@@ -113,7 +123,10 @@ test('prefilled forms, per-field errors, live plots from a real job, its outcome
   const canvas = (await box.locator('canvas').boundingBox())!;
   await page.mouse.click(canvas.x + at[0].x, canvas.y + at[0].y);
   await page.waitForFunction((p) => document.querySelector('.frontier')?.getAttribute('data-picked') === p, at[0].path, { timeout: 5_000 });
-  assert.ok(hp.posted.some((m) => JSON.stringify(m) === JSON.stringify({ type: 'loadSae', path: at[0].path })), `posted: ${JSON.stringify(hp.posted)}`);
+  assert.ok(
+    hp.posted.some((m) => JSON.stringify(m) === JSON.stringify({ type: 'loadSae', path: at[0].path })),
+    `posted: ${JSON.stringify(hp.posted)}`,
+  );
   assert.match(at[0].path, new RegExp(`${id}[/\\\\]sae$`), 'the point is the SAE the job wrote to its run folder');
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-e2e.png'), fullPage: true });
@@ -133,5 +146,8 @@ test('prefilled forms, per-field errors, live plots from a real job, its outcome
   const listed = await page.evaluate(() => new Promise((r) => setTimeout(() => r(document.querySelectorAll('tr[data-job]').length), 200)));
   assert.equal(listed, 1);
   assert.deepEqual(hp.cspViolations, []);
-  assert.deepEqual(hp.errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|401/.test(e)), []);
+  assert.deepEqual(
+    hp.errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|401/.test(e)),
+    [],
+  );
 });

@@ -15,7 +15,8 @@ import { buildWebviews, launch, skipReason, startServer } from './webview-harnes
 
 const WS_SERVER = path.join(REPO_ROOT, 'server', 'src', 'api', 'ws-server.ts');
 const JOB_QUEUE = path.join(REPO_ROOT, 'server', 'src', 'jobs', 'job-queue.ts');
-const skip = skipReason() ?? (existsSync(WS_SERVER) && existsSync(JOB_QUEUE) ? undefined : 'the daemon ws server (server/src/api/ws-server.ts) is not in this tree yet');
+const skip =
+  skipReason() ?? (existsSync(WS_SERVER) && existsSync(JOB_QUEUE) ? undefined : 'the daemon ws server (server/src/api/ws-server.ts) is not in this tree yet');
 
 type Handle = { url: string; token: string; close(): Promise<void> };
 let browser: Browser;

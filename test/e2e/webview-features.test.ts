@@ -114,7 +114,18 @@ test('find a feature by the token it fires on, open its card, label it, find it 
   assert.equal(await hp.page.textContent(`.vlist .row[data-id="${probe}"] .label`), `fires on ${word}`);
 
   // Hovering a token in the editor marks its features and the open card's histogram value.
-  await hp.send({ type: 'hoveredToken', token: { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, id: 0, text: word, max: c0.value, rel: 1, l0: 1, top: [{ id: probe, act: c0.value }] } });
+  await hp.send({
+    type: 'hoveredToken',
+    token: {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+      id: 0,
+      text: word,
+      max: c0.value,
+      rel: 1,
+      l0: 1,
+      top: [{ id: probe, act: c0.value }],
+    },
+  });
   await hp.page.waitForSelector(`.vlist .row.marked[data-id="${probe}"]`);
   assert.equal(Number(await hp.page.getAttribute('.card', 'data-hovered')), c0.value);
   // "Features firing on this token": the list narrows to the hovered token's features, and back.
@@ -143,7 +154,13 @@ test('"Focus in editor" posts focusFeature to the extension', { skip }, async ()
 
 test('Neuronpedia labels import from the UI and render as text, never markup', { skip }, async () => {
   const file = path.join(tmp.dir, 'neuronpedia.json');
-  writeFileSync(file, JSON.stringify([{ index: 3, description: '<img src=x onerror="window.__pwned=1"> quotes' }, { index: 4, description: 'dialogue openers' }]));
+  writeFileSync(
+    file,
+    JSON.stringify([
+      { index: 3, description: '<img src=x onerror="window.__pwned=1"> quotes' },
+      { index: 4, description: 'dialogue openers' },
+    ]),
+  );
   await hp.page.fill('.import-path', file);
   await hp.page.click('button.import');
   await hp.page.waitForSelector('.status:text("Imported 2 labels")');

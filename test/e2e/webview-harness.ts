@@ -70,7 +70,12 @@ export interface HostedPage {
   send(m: unknown): Promise<void>;
 }
 
-export async function openHosted(browser: Browser, url: string, onHostMessage: (m: unknown) => unknown | Promise<unknown>, viewport = { width: 1280, height: 900 }): Promise<HostedPage> {
+export async function openHosted(
+  browser: Browser,
+  url: string,
+  onHostMessage: (m: unknown) => unknown | Promise<unknown>,
+  viewport = { width: 1280, height: 900 },
+): Promise<HostedPage> {
   const page = await browser.newPage({ viewport });
   const posted: unknown[] = [];
   const cspViolations: string[] = [];

@@ -59,7 +59,13 @@ export function tokenizerJsonFromTokBin(tokBin: string): Record<string, unknown>
   return {
     version: '1.0',
     added_tokens: [0, 1, 2].map((id) => ({ id, content: sp[id], single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '\u2581' }, { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: '\u2581' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: {
       type: 'TemplateProcessing',
@@ -76,7 +82,17 @@ export function tokenizerJsonFromTokBin(tokBin: string): Record<string, unknown>
         { type: 'Strip', content: ' ', start: 1, stop: 0 },
       ],
     },
-    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, vocab, merges: merges.map((m) => `${m.a} ${m.b}`) },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      vocab,
+      merges: merges.map((m) => `${m.a} ${m.b}`),
+    },
   };
 }
 
@@ -128,7 +144,7 @@ export function writeHfLlamaFromLlama2c(bin: string, tokBin: string, dir: string
 /** Deterministic pseudo-random normal-ish values (sum of uniforms), scaled. */
 export function randn(n: number, scale: number, seed: number): Float32Array {
   let s = seed >>> 0 || 1;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = (u() + u() + u() + u() - 2) * scale * 1.7;
   return out;
@@ -153,7 +169,17 @@ export function byteLevelTokenizerJson(): Record<string, unknown> {
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
+    },
   };
 }
 
@@ -177,13 +203,19 @@ export function writeTinyGemma2(dir: string, tokBin: string, o: Gemma2FixtureOpt
   const add = (name: string, shape: number[], scale: number) => {
     const n = shape.reduce((a, b) => a * b, 1);
     t[name] = { data: randn(n, scale, seed++), shape: o.badShape === name ? [...shape.slice(0, -1), shape[shape.length - 1] + 1] : shape };
-    if (o.badShape === name) t[name].data = randn(t[name].shape.reduce((a, b) => a * b, 1), scale, seed++);
+    if (o.badShape === name)
+      t[name].data = randn(
+        t[name].shape.reduce((a, b) => a * b, 1),
+        scale,
+        seed++,
+      );
   };
   add('model.embed_tokens.weight', [V, d], 1);
   add('model.norm.weight', [d], 0.3);
   for (let l = 0; l < 2; l++) {
     const p = `model.layers.${l}.`;
-    for (const n of ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm']) add(p + n + '.weight', [d], 0.3);
+    for (const n of ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm'])
+      add(p + n + '.weight', [d], 0.3);
     add(p + 'self_attn.q_proj.weight', [2 * hd, d], 0.5);
     add(p + 'self_attn.k_proj.weight', [hd, d], 0.5);
     add(p + 'self_attn.v_proj.weight', [hd, d], 0.5);
@@ -227,7 +259,14 @@ export function writeTinyGpt2(dir: string, o: { lmHead?: boolean; prefix?: strin
   const pre = o.prefix ?? '';
   const t: Record<string, { data: Float32Array; shape: number[] }> = {};
   const add = (name: string, shape: number[], scale: number) => {
-    t[pre + name] = { data: randn(shape.reduce((a, b) => a * b, 1), scale, seed++), shape };
+    t[pre + name] = {
+      data: randn(
+        shape.reduce((a, b) => a * b, 1),
+        scale,
+        seed++,
+      ),
+      shape,
+    };
   };
   add('wte.weight', [V, d], 0.5);
   add('wpe.weight', [32, d], 0.2);
@@ -252,7 +291,16 @@ export function writeTinyGpt2(dir: string, o: { lmHead?: boolean; prefix?: strin
   writeSafetensors(path.join(dir, 'model.safetensors'), t);
   writeFileSync(
     path.join(dir, 'config.json'),
-    JSON.stringify({ model_type: 'gpt2', n_embd: d, n_layer: 2, n_head: 4, n_positions: 32, vocab_size: V, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new' }),
+    JSON.stringify({
+      model_type: 'gpt2',
+      n_embd: d,
+      n_layer: 2,
+      n_head: 4,
+      n_positions: 32,
+      vocab_size: V,
+      layer_norm_epsilon: 1e-5,
+      activation_function: 'gelu_new',
+    }),
   );
   writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(byteLevelTokenizerJson()));
 }

@@ -66,13 +66,24 @@ export function recoveredFraction(toy: ToyDictionary, wDec: Float32Array, dSae: 
  * L0 (mean active latents per row) and FVU (Σ||x − x̂||² / Σ||x − mean x||²) of an exported
  * SAELens JumpReLU SAE (apply_b_dec_to_input false) on the first `rows` rows of acts: [n, d_in].
  */
-export function jumpReluMetrics(w: Map<string, { data: Float32Array | ArrayLike<number>; shape: number[] }>, acts: Float32Array, dIn: number, rows: number): { l0: number; fvu: number } {
-  const We = w.get('W_enc')!.data, Wd = w.get('W_dec')!.data, be = w.get('b_enc')!.data, bd = w.get('b_dec')!.data, th = w.get('threshold')!.data;
+export function jumpReluMetrics(
+  w: Map<string, { data: Float32Array | ArrayLike<number>; shape: number[] }>,
+  acts: Float32Array,
+  dIn: number,
+  rows: number,
+): { l0: number; fvu: number } {
+  const We = w.get('W_enc')!.data,
+    Wd = w.get('W_dec')!.data,
+    be = w.get('b_enc')!.data,
+    bd = w.get('b_dec')!.data,
+    th = w.get('threshold')!.data;
   const dSae = w.get('W_enc')!.shape[1];
   const mean = new Float64Array(dIn);
   for (let n = 0; n < rows; n++) for (let j = 0; j < dIn; j++) mean[j] += acts[n * dIn + j] / rows;
   const f = new Float32Array(dSae);
-  let active = 0, sse = 0, sst = 0;
+  let active = 0,
+    sse = 0,
+    sst = 0;
   for (let n = 0; n < rows; n++) {
     for (let s = 0; s < dSae; s++) {
       let p = be[s];

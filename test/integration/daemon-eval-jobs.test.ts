@@ -23,7 +23,11 @@ after(async () => {
 
 async function run(command: string, arg: Record<string, unknown>): Promise<JobInfo> {
   const r = (await d.conn.sendRequest('workspace/executeCommand', { command, arguments: [arg] })) as { jobId: string };
-  const ev = (await d.waitFor('jumplens/jobEvent', (e: JobEvent) => e.type === 'state' && e.job.id === r.jobId && ['done', 'failed', 'cancelled'].includes(e.job.state), 240_000)) as { job: JobInfo };
+  const ev = (await d.waitFor(
+    'jumplens/jobEvent',
+    (e: JobEvent) => e.type === 'state' && e.job.id === r.jobId && ['done', 'failed', 'cancelled'].includes(e.job.state),
+    240_000,
+  )) as { job: JobInfo };
   return ev.job;
 }
 
@@ -43,7 +47,10 @@ test('a threshold-sweep job traces L0 falling as the thresholds are scaled up', 
   const job = await run('jumplens.job.sweepThreshold', { sae, corpus, tokens: 2048, scales: [0.5, 1, 2] });
   assert.equal(job.state, 'done', job.error);
   const rows = (job.result as { rows: { scale: number; l0: number; fvu: number }[] }).rows;
-  assert.deepEqual(rows.map((r) => r.scale), [0.5, 1, 2]);
+  assert.deepEqual(
+    rows.map((r) => r.scale),
+    [0.5, 1, 2],
+  );
   assert.ok(rows[0].l0 > rows[1].l0 && rows[1].l0 > rows[2].l0, `L0 ${rows.map((r) => r.l0)}`);
   assert.ok(rows[2].fvu > rows[1].fvu, 'higher thresholds reconstruct worse');
   assert.ok(readFileSync(path.join(job.dir, 'threshold-sweep.svg'), 'utf8').startsWith('<svg'));

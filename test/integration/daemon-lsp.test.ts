@@ -33,7 +33,11 @@ function offsetAt(text: string, pos: { line: number; character: number }): numbe
 
 function assertSameFeatures(a: TokenFeaturesParams['tokens'][number], b: TokenFeaturesParams['tokens'][number], what: string): void {
   assert.equal(a.id, b.id, `${what}: token id`);
-  assert.deepEqual(a.top.map((f) => f.id), b.top.map((f) => f.id), `${what}: top feature ids`);
+  assert.deepEqual(
+    a.top.map((f) => f.id),
+    b.top.map((f) => f.id),
+    `${what}: top feature ids`,
+  );
   for (let j = 0; j < a.top.length; j++) assert.ok(Math.abs(a.top[j].act - b.top[j].act) < 1e-3 * (1 + Math.abs(b.top[j].act)), `${what}: act`);
 }
 
@@ -51,11 +55,17 @@ test('open: tokenFeatures covers the text, hover and inlay hints agree with it',
     for (let j = 1; j < t.top.length; j++) assert.ok(t.top[j - 1].act >= t.top[j].act, 'top features strongest first');
     if (t.top.length) assert.equal(t.max, t.top[0].act);
   }
-  assert.ok(tf.tokens.some((t) => t.top.length > 0), 'some features fire');
+  assert.ok(
+    tf.tokens.some((t) => t.top.length > 0),
+    'some features fire',
+  );
 
   const k = tf.tokens.findIndex((t, i) => i > 3 && t.top.length > 0);
   const tok = tf.tokens[k];
-  const hover = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: tok.range.start })) as { contents: { value: string }; range: unknown };
+  const hover = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: tok.range.start })) as {
+    contents: { value: string };
+    range: unknown;
+  };
   assert.deepEqual(hover.range, tok.range);
   assert.match(hover.contents.value, new RegExp(`id ${tok.id}\\b`));
   assert.match(hover.contents.value, new RegExp(`#${tok.top[0].id}\\b`));
@@ -77,7 +87,10 @@ test('edits recompute only the changed tail, with the same features a fresh anal
   const v1 = await features(uri, 1);
   const endPos = { line: 1, character: TEXT.split('\n')[1].length };
   // Typing at the end.
-  void d.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: endPos, end: endPos }, text: ' They ran' }] });
+  void d.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ range: { start: endPos, end: endPos }, text: ' They ran' }],
+  });
   const v2 = await features(uri, 2);
   assert.ok(v2.tokens.length > v1.tokens.length);
   assert.ok(v2.recomputedFrom >= v1.tokens.length - 1, `typing at the end recomputed from ${v2.recomputedFrom} of ${v2.tokens.length}`);
@@ -160,12 +173,24 @@ test('a document analysed in part follows the view: jumplens/visibleRanges outsi
   void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [{ start: { line: 2, character: 0 }, end: { line: 20, character: 0 } }] });
   const view = { start: { line: 340, character: 0 }, end: { line: 380, character: 0 } };
   void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [view] });
-  const moved: TokenFeaturesParams = await d.waitFor('jumplens/tokenFeatures', (p: TokenFeaturesParams) => p.uri === uri && p.partial !== undefined && p.partial.range.start.line > 200);
+  const moved: TokenFeaturesParams = await d.waitFor(
+    'jumplens/tokenFeatures',
+    (p: TokenFeaturesParams) => p.uri === uri && p.partial !== undefined && p.partial.range.start.line > 200,
+  );
   assert.equal(count(), n0 + 1, 'one re-analysis for the two views');
   assert.equal(moved.version, 1);
-  assert.ok(moved.partial!.range.start.line <= view.start.line && moved.partial!.range.end.line >= view.end.line, `analysed ${JSON.stringify(moved.partial!.range)}`);
+  assert.ok(
+    moved.partial!.range.start.line <= view.start.line && moved.partial!.range.end.line >= view.end.line,
+    `analysed ${JSON.stringify(moved.partial!.range)}`,
+  );
   // Line 360 is analysed: every token of its sentence is there.
-  assert.equal(moved.tokens.filter((t) => t.range.start.line === 360).map((t) => t.text).join(''), 'Lily and Tom played with the ball in the sun.\n');
+  assert.equal(
+    moved.tokens
+      .filter((t) => t.range.start.line === 360)
+      .map((t) => t.text)
+      .join(''),
+    'Lily and Tom played with the ball in the sun.\n',
+  );
   // The same view again changes nothing.
   void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [view] });
   await new Promise((r) => setTimeout(r, 500));
@@ -173,7 +198,10 @@ test('a document analysed in part follows the view: jumplens/visibleRanges outsi
   // Back at the top, the features are the ones first computed: chunks sit at fixed places, so a
   // token's features do not depend on where the view has been.
   void d.conn.sendNotification('jumplens/visibleRanges', { uri, ranges: [{ start: { line: 0, character: 0 }, end: { line: 20, character: 0 } }] });
-  const back: TokenFeaturesParams = await d.waitFor('jumplens/tokenFeatures', (p: TokenFeaturesParams) => p.uri === uri && p !== moved && p.partial !== undefined && p.partial.range.start.line === 0);
+  const back: TokenFeaturesParams = await d.waitFor(
+    'jumplens/tokenFeatures',
+    (p: TokenFeaturesParams) => p.uri === uri && p !== moved && p.partial !== undefined && p.partial.range.start.line === 0,
+  );
   assert.equal(back.tokens.length, first.tokens.length);
   back.tokens.forEach((t, i) => assertSameFeatures(t, first.tokens[i], `token ${i}`));
 });

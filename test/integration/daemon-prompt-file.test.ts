@@ -34,7 +34,10 @@ before(async () => {
   small.dispose();
   // jumplens.saes: an SAE for one hook (d_sae 128, told apart from the settings SAE's 256 by its width).
   const layer3 = await writeRandomSae(path.join(tmp.dir, 'sae-layer3'), 128);
-  d = await startDaemon({ sae, saes: { 'blocks.3.hook_resid_post': layer3, 'blocks.0.hook_resid_post': 42 }, debounceMs: 0, runsDir: path.join(tmp.dir, 'runs') }, tmp.dir);
+  d = await startDaemon(
+    { sae, saes: { 'blocks.3.hook_resid_post': layer3, 'blocks.0.hook_resid_post': 42 }, debounceMs: 0, runsDir: path.join(tmp.dir, 'runs') },
+    tmp.dir,
+  );
 });
 after(async () => {
   await d?.close();
@@ -84,7 +87,11 @@ const textOf = (uri: string, t: TokenFeatures) => {
 
 function assertSameFeatures(a: TokenFeatures, b: TokenFeatures, what: string): void {
   assert.equal(a.id, b.id, `${what}: token id`);
-  assert.deepEqual(a.top.map((f) => f.id), b.top.map((f) => f.id), `${what}: top feature ids`);
+  assert.deepEqual(
+    a.top.map((f) => f.id),
+    b.top.map((f) => f.id),
+    `${what}: top feature ids`,
+  );
   for (let j = 0; j < a.top.length; j++) assert.ok(Math.abs(a.top[j].act - b.top[j].act) < 1e-3 * (1 + Math.abs(b.top[j].act)), `${what}: act`);
 }
 
@@ -115,7 +122,10 @@ test('comments, directives and --- lines get no tokens; each prompt is encoded o
   // Compare the last 8 tokens, the same ids in both (the line break changes how " She" starts).
   const tail = j.tokens.slice(-8);
   const mine = second.slice(-8);
-  assert.deepEqual(tail.map((t) => t.id), mine.map((t) => t.id));
+  assert.deepEqual(
+    tail.map((t) => t.id),
+    mine.map((t) => t.id),
+  );
   assert.ok(
     tail.some((t, i) => t.top[0]?.id !== mine[i].top[0]?.id || Math.abs(t.max - mine[i].max) > 1e-3),
     'features with and without the preceding prompt are identical: the test cannot tell them apart',
@@ -127,7 +137,13 @@ test('comments, directives and --- lines get no tokens; each prompt is encoded o
   assert.deepEqual(h?.range, second[2].range);
 
   // Commenting everything out leaves no tokens (and no stale hovers).
-  const v = change(uri, text.split('\n').map((l) => (l.startsWith('#') || l.startsWith('@') || l === '---' || l === '' ? l : `# ${l}`)).join('\n'));
+  const v = change(
+    uri,
+    text
+      .split('\n')
+      .map((l) => (l.startsWith('#') || l.startsWith('@') || l === '---' || l === '' ? l : `# ${l}`))
+      .join('\n'),
+  );
   const none = await features(uri, v);
   assert.deepEqual(none.tokens, []);
   assert.equal(await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 6, character: 5 } }), null);
@@ -138,11 +154,16 @@ test('@top-k and @hook apply to their file only; the hover names the hook, a not
   const plain = open('k5.jlp', P1);
   const [a, b] = await Promise.all([features(uri), features(plain)]);
   assert.ok(a.tokens.every((t) => t.top.length <= 2) && a.tokens.some((t) => t.top.length === 2), 'top-k 2 in k2.jlp');
-  assert.ok(b.tokens.some((t) => t.top.length > 2), 'the settings top-k (5) in k5.jlp');
+  assert.ok(
+    b.tokens.some((t) => t.top.length > 2),
+    'the settings top-k (5) in k5.jlp',
+  );
   const t = a.tokens.find((x) => x.top.length > 0)!;
   const h = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: t.range.start })) as { contents: { value: string } };
   assert.match(h.contents.value, /blocks\.1\.hook_resid_post/);
-  const hp = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri: plain }, position: b.tokens[3].range.start })) as { contents: { value: string } };
+  const hp = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri: plain }, position: b.tokens[3].range.start })) as {
+    contents: { value: string };
+  };
   assert.match(hp.contents.value, /blocks\.2\.hook_resid_post/);
   const ds = await diagnostics(uri, (x) => x.length > 0);
   assert.equal(ds[0].range.start.line, 1);
@@ -151,13 +172,20 @@ test('@top-k and @hook apply to their file only; the hover names the hook, a not
   assert.equal(st.sae?.hook, 'blocks.1.hook_resid_post');
 
   // Directive help: a hover on a directive says what it resolved to; completion offers names and hooks.
-  const hd = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 2 } })) as { contents: { value: string } };
+  const hd = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 2 } })) as {
+    contents: { value: string };
+  };
   assert.match(hd.contents.value, /\*\*@hook\*\*/);
   assert.match(hd.contents.value, /Encoding `blocks\.1\.hook_resid_post`/);
   const names = (await d.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 0, character: 2 } })) as { label: string }[];
   assert.ok(names.some((c) => c.label === '@top-k') && names.some((c) => c.label === '@sae'), JSON.stringify(names.map((c) => c.label)));
-  const hooks = (await d.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: '@hook '.length } })) as { label: string }[];
-  assert.ok(hooks.some((c) => c.label === 'blocks.4.hook_resid_post'), JSON.stringify(hooks.map((c) => c.label).slice(0, 8)));
+  const hooks = (await d.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: '@hook '.length } })) as {
+    label: string;
+  }[];
+  assert.ok(
+    hooks.some((c) => c.label === 'blocks.4.hook_resid_post'),
+    JSON.stringify(hooks.map((c) => c.label).slice(0, 8)),
+  );
   // Nothing is offered in prompt text.
   const none = (await d.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 2, character: 4 } })) as unknown[];
   assert.deepEqual(none, []);
@@ -227,7 +255,9 @@ test('@model/@sae relative to the file; a failing directive is a diagnostic on i
   assert.ok(tf.tokens.length >= 5, `${tf.tokens.length} tokens`);
   assert.ok(tf.tokens.every((t) => t.range.start.line === 3));
   await diagnostics(uri, (x) => x.length === 0);
-  const hs = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 1 } })) as { contents: { value: string } };
+  const hs = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 1 } })) as {
+    contents: { value: string };
+  };
   assert.ok(hs.contents.value.includes(path.join(tmp.dir, 'sae16')), hs.contents.value);
   assert.match(hs.contents.value, /jumprelu, d_sae 32, trained on `blocks\.1\.hook_resid_post`/);
   const st2 = (await d.conn.sendRequest('jumplens/status', { uri })) as StatusResult;

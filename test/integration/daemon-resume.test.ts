@@ -43,7 +43,9 @@ test('a training job interrupted by a daemon crash is listed and resumes from it
     })) as { jobId: string };
     // Past at least two checkpoints, then the daemon dies without a shutdown.
     await a.waitFor('jumplens/jobEvent', (e: JobEvent) => e.type === 'progress' && e.jobId === jobId && (e.event?.step ?? 0) >= 2 * every + 5, 180_000);
-    const killedAt = Math.max(...a.notes.filter((n) => n.method === 'jumplens/jobEvent' && n.params.type === 'progress' && n.params.event).map((n) => n.params.event.step as number));
+    const killedAt = Math.max(
+      ...a.notes.filter((n) => n.method === 'jumplens/jobEvent' && n.params.type === 'progress' && n.params.event).map((n) => n.params.event.step as number),
+    );
     a.proc.kill('SIGKILL');
     await new Promise((r) => a.proc.once('exit', r));
     a.conn.dispose();
@@ -56,7 +58,11 @@ test('a training job interrupted by a daemon crash is listed and resumes from it
       assert.equal(listed.find((j) => j.id === jobId)?.state, 'interrupted');
       const r = (await b.conn.sendRequest('workspace/executeCommand', { command: Commands.resume, arguments: [{ jobId }] })) as { jobId: string };
       assert.equal(r.jobId, jobId);
-      const done = (await b.waitFor('jumplens/jobEvent', (e: JobEvent) => e.type === 'state' && e.job.id === jobId && ['done', 'failed', 'cancelled'].includes(e.job.state), 180_000)) as { job: JobInfo };
+      const done = (await b.waitFor(
+        'jumplens/jobEvent',
+        (e: JobEvent) => e.type === 'state' && e.job.id === jobId && ['done', 'failed', 'cancelled'].includes(e.job.state),
+        180_000,
+      )) as { job: JobInfo };
       assert.equal(done.job.state, 'done', `resumed job failed: ${done.job.error}`);
       // Training steps only (events with metrics): activation collection reports step 0 first.
       const stepsAfter = b.notes

@@ -24,7 +24,9 @@ after(async () => {
 });
 
 const trainSteps = (jobId: string): number[] =>
-  d.notes.filter((n) => n.method === 'jumplens/jobEvent' && n.params.type === 'progress' && n.params.jobId === jobId && n.params.event).map((n) => n.params.event.step as number);
+  d.notes
+    .filter((n) => n.method === 'jumplens/jobEvent' && n.params.type === 'progress' && n.params.jobId === jobId && n.params.event)
+    .map((n) => n.params.event.step as number);
 
 test('hovers and edits are answered while a training job runs; cancel stops it with a checkpoint', async (t) => {
   const uri = 'file:///while-training.jlp';
@@ -93,10 +95,16 @@ test('hovers and edits are answered while a training job runs; cancel stops it w
   assert.ok(med(hoverMs) < 300, `median hover ${med(hoverMs).toFixed(0)} ms during training`);
   assert.ok(med(editMs) < 500, `median keystroke->tokenFeatures ${med(editMs).toFixed(0)} ms during training`);
 
-  t.diagnostic(`during training steps ${stepAtStart}->${stepAtEnd}: median hover ${med(hoverMs).toFixed(1)} ms, median keystroke->tokenFeatures ${med(editMs).toFixed(1)} ms`);
+  t.diagnostic(
+    `during training steps ${stepAtStart}->${stepAtEnd}: median hover ${med(hoverMs).toFixed(1)} ms, median keystroke->tokenFeatures ${med(editMs).toFixed(1)} ms`,
+  );
 
   await d.conn.sendRequest('workspace/executeCommand', { command: Commands.cancel, arguments: [{ jobId }] });
-  const fin = (await d.waitFor('jumplens/jobEvent', (e: JobEvent) => e.type === 'state' && e.job.id === jobId && ['done', 'failed', 'cancelled'].includes(e.job.state), 30_000)) as { job: JobInfo };
+  const fin = (await d.waitFor(
+    'jumplens/jobEvent',
+    (e: JobEvent) => e.type === 'state' && e.job.id === jobId && ['done', 'failed', 'cancelled'].includes(e.job.state),
+    30_000,
+  )) as { job: JobInfo };
   assert.equal(fin.job.state, 'cancelled');
   assert.ok(Math.max(...trainSteps(jobId)) < 100_000);
   assert.ok(existsSync(path.join(out, 'checkpoints')), 'the cancelled run left a checkpoint to resume from');

@@ -17,10 +17,26 @@ let sae = '';
 
 before(async () => {
   sae = await writeRandomSae(path.join(tmp.dir, 'sae'));
-  proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'jumplens'), 'daemon', '--ws', '--port', '0', '--sae', sae, '--runs', path.join(tmp.dir, 'runs'), '--allow', path.dirname(sharedFile('data', 'tinystories-train-first1000.json'))], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  proc = spawn(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'bin', 'jumplens'),
+      'daemon',
+      '--ws',
+      '--port',
+      '0',
+      '--sae',
+      sae,
+      '--runs',
+      path.join(tmp.dir, 'runs'),
+      '--allow',
+      path.dirname(sharedFile('data', 'tinystories-train-first1000.json')),
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -122,12 +138,21 @@ test('malformed messages get an error reply and change nothing; analyze and stat
 test('job events are pushed to authenticated clients', async () => {
   const ws = await connect(`${url}?token=${token}`);
   const box = inbox(ws);
-  ws.send(JSON.stringify({ id: 10, op: 'startJob', spec: { kind: 'featureStore', sae, corpus: sharedFile('data', 'tinystories-train-first1000.json'), tokens: 2000 } }));
+  ws.send(
+    JSON.stringify({
+      id: 10,
+      op: 'startJob',
+      spec: { kind: 'featureStore', sae, corpus: sharedFile('data', 'tinystories-train-first1000.json'), tokens: 2000 },
+    }),
+  );
   const started = await box.next((m) => m.id === 10);
   assert.equal(started.ok, true, started.error);
   const jobId = (started.result as JobInfo).id;
   await box.next((m: WsPush) => m.push === 'jobEvent' && m.event.type === 'progress' && m.event.jobId === jobId);
-  const end = (await box.next((m: WsPush) => m.push === 'jobEvent' && m.event.type === 'state' && m.event.job.id === jobId && m.event.job.state !== 'queued' && m.event.job.state !== 'running')) as WsPush;
+  const end = (await box.next(
+    (m: WsPush) =>
+      m.push === 'jobEvent' && m.event.type === 'state' && m.event.job.id === jobId && m.event.job.state !== 'queued' && m.event.job.state !== 'running',
+  )) as WsPush;
   assert.equal(end.event.type === 'state' && end.event.job.state, 'done');
   ws.close();
 });

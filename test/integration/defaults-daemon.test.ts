@@ -36,7 +36,11 @@ after(async () => {
 });
 
 const jobDone = async (jobId: string) => {
-  const ev = (await d.waitFor('jumplens/jobEvent', (e: JobEvent) => e.type === 'state' && e.job.id === jobId && ['done', 'failed', 'cancelled'].includes(e.job.state), 240_000)) as { job: JobInfo };
+  const ev = (await d.waitFor(
+    'jumplens/jobEvent',
+    (e: JobEvent) => e.type === 'state' && e.job.id === jobId && ['done', 'failed', 'cancelled'].includes(e.job.state),
+    240_000,
+  )) as { job: JobInfo };
   assert.equal(ev.job.state, 'done', ev.job.error);
   return ev.job;
 };
@@ -50,10 +54,13 @@ test('a model name is found in jumplens.modelsDir; a missing one names every pla
   const ok = await open('file:///defaults-models.jlp', '@model renamed260K.bin\nThe cat sat on the mat.');
   assert.ok(ok.tokens.length > 3, 'the model from modelsDir analysed the prompt');
   const uri = 'file:///defaults-missing.jlp';
-  await d.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'jumplens-prompt', version: 1, text: '@model no-such-model-xyz.bin\nHello.' } });
+  await d.conn.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'jumplens-prompt', version: 1, text: '@model no-such-model-xyz.bin\nHello.' },
+  });
   const diag = await d.waitFor('textDocument/publishDiagnostics', (p) => p.uri === uri && p.diagnostics.length > 0, 60_000);
   const msg = diag.diagnostics.map((x: { message: string }) => x.message).join('\n');
-  for (const place of ['bundled models', 'jumplens.modelsDir', modelsDir, 'workspace folder', ws]) assert.ok(msg.includes(place), `the error names ${place}: ${msg}`);
+  for (const place of ['bundled models', 'jumplens.modelsDir', modelsDir, 'workspace folder', ws])
+    assert.ok(msg.includes(place), `the error names ${place}: ${msg}`);
 });
 
 test('with no settings the bundled SAE colours a story with dense features left out of ranking', async () => {
@@ -69,7 +76,10 @@ test('with no settings the bundled SAE colours a story with dense features left 
   const [commonId, common] = [...counts].sort((a, b) => b[1] - a[1])[0];
   assert.ok(common < body.length / 2, `feature #${commonId} is the strongest on ${common} of ${body.length} tokens`);
   assert.ok(!tops.includes(209), 'the ~100%-dense feature #209 ranks nowhere');
-  assert.ok(body.some((t) => (t.hidden ?? 0) > 0), 'dense features are counted as hidden');
+  assert.ok(
+    body.some((t) => (t.hidden ?? 0) > 0),
+    'dense features are counted as hidden',
+  );
   // The hover: % of the corpus max (a store exists), and the dense ones named as hidden.
   const i = body.findIndex((t) => t.top.length > 0 && (t.hidden ?? 0) > 0);
   const h = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: body[i].range.start })) as { contents: { value: string } };
@@ -88,20 +98,24 @@ test('an eval job with no sae, model or corpus runs on the bundled SAE and corpu
 });
 
 test('a train job with no model, hook or corpus takes them from the SAE and collects only steps x batch tokens', async () => {
-  const r = (await d.conn.sendRequest('workspace/executeCommand', { command: 'jumplens.job.train', arguments: [{ train: { steps: 3, batchSize: 512 } }] })) as { jobId: string };
+  const r = (await d.conn.sendRequest('workspace/executeCommand', { command: 'jumplens.job.train', arguments: [{ train: { steps: 3, batchSize: 512 } }] })) as {
+    jobId: string;
+  };
   const job = await jobDone(r.jobId);
   assert.equal(job.spec.train?.hook, 'blocks.2.hook_resid_post');
   assert.equal(job.spec.train?.lr, 3e-3, 'the quick recipe');
   assert.equal(job.spec.train?.d_sae, 256);
   const collected = d.notes
     .filter((n) => n.method === 'jumplens/jobEvent' && n.params.type === 'progress' && n.params.jobId === job.id)
-    .flatMap((n) => [.../collecting activations: (\d+) tokens/.exec(n.params.progress.message ?? '') ?? []].slice(1).map(Number));
+    .flatMap((n) => [...(/collecting activations: (\d+) tokens/.exec(n.params.progress.message ?? '') ?? [])].slice(1).map(Number));
   assert.ok(collected.length > 0 && Math.max(...collected) <= 3 * 512 + 256, `collected ${Math.max(...collected)} tokens for 3 x 512`);
 });
 
 test('a store built for an SAE outside the workspace is registered and serves the next hover', async () => {
   const sae = await writeRandomSae(path.join(tmp.dir, 'outside-sae'));
-  const r = (await d.conn.sendRequest('workspace/executeCommand', { command: 'jumplens.job.featureStore', arguments: [{ sae, tokens: 1024 }] })) as { jobId: string };
+  const r = (await d.conn.sendRequest('workspace/executeCommand', { command: 'jumplens.job.featureStore', arguments: [{ sae, tokens: 1024 }] })) as {
+    jobId: string;
+  };
   const job = await jobDone(r.jobId);
   assert.ok(!existsSync(path.join(sae, 'features')), 'nothing written beside an SAE outside the workspace');
   const index = JSON.parse(readFileSync(path.join(runsDir, 'feature-stores.json'), 'utf8')) as { stores: Record<string, string> };
@@ -116,7 +130,9 @@ test('a store built for an SAE outside the workspace is registered and serves th
 
   // A store inside the workspace is written beside its SAE.
   const inside = await writeRandomSae(path.join(ws, 'saes', 'mine'));
-  const r2 = (await d.conn.sendRequest('workspace/executeCommand', { command: 'jumplens.job.featureStore', arguments: [{ sae: inside, tokens: 1024 }] })) as { jobId: string };
+  const r2 = (await d.conn.sendRequest('workspace/executeCommand', { command: 'jumplens.job.featureStore', arguments: [{ sae: inside, tokens: 1024 }] })) as {
+    jobId: string;
+  };
   await jobDone(r2.jobId);
   assert.ok(existsSync(path.join(inside, 'features', 'feature_store.safetensors')));
 });

@@ -28,7 +28,11 @@ async function until(pred: () => boolean, what: string, ms = 60_000): Promise<vo
 }
 
 const tmp = tempDir('jumplens-hardening-lsp-');
-const init = (id: number) => ({ id, method: 'initialize', params: { processId: null, rootUri: `file://${tmp.dir}`, capabilities: {}, initializationOptions: { runsDir: path.join(tmp.dir, 'runs') } } });
+const init = (id: number) => ({
+  id,
+  method: 'initialize',
+  params: { processId: null, rootUri: `file://${tmp.dir}`, capabilities: {}, initializationOptions: { runsDir: path.join(tmp.dir, 'runs') } },
+});
 
 test('invalid JSON is answered with -32700 and the daemon still answers; shutdown then exit is code 0', async () => {
   const d = start();

@@ -22,10 +22,14 @@ let err = '';
 
 before(async () => {
   sae = await writeRandomSae(path.join(tmp.dir, 'sae'));
-  proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'jumplens'), 'daemon', '--ws', '--port', '0', '--sae', sae, '--runs', path.join(tmp.dir, 'runs')], {
-    cwd: tmp.dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  proc = spawn(
+    process.execPath,
+    [path.join(REPO_ROOT, 'bin', 'jumplens'), 'daemon', '--ws', '--port', '0', '--sae', sae, '--runs', path.join(tmp.dir, 'runs')],
+    {
+      cwd: tmp.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`daemon did not start: ${err}`)), 60_000);
     proc.stderr!.on('data', (d: Buffer) => {
@@ -65,7 +69,7 @@ async function ask(msg: Record<string, unknown>, ms = 60_000): Promise<any> {
       const t = setTimeout(() => reject(new Error('no reply')), ms);
       ws.on('message', (d) => {
         const m = JSON.parse(d.toString());
-        if (m.id === msg.id) (clearTimeout(t), resolve(m));
+        if (m.id === msg.id) clearTimeout(t), resolve(m);
       });
       ws.send(JSON.stringify(msg));
     });
@@ -85,7 +89,19 @@ function frame(opcode: number, payload: Buffer, o: { rsv?: number; unmasked?: bo
   const b0 = ((o.fin ?? true) ? 0x80 : 0) | ((o.rsv ?? 0) << 4) | opcode;
   const mask = o.unmasked ? 0 : 0x80;
   const n = payload.length;
-  const len = n < 126 ? Buffer.from([b0, mask | n]) : n < 65536 ? Buffer.from([b0, mask | 126, n >> 8, n & 255]) : Buffer.concat([Buffer.from([b0, mask | 127]), (() => { const x = Buffer.alloc(8); x.writeBigUInt64BE(BigInt(n)); return x; })()]);
+  const len =
+    n < 126
+      ? Buffer.from([b0, mask | n])
+      : n < 65536
+        ? Buffer.from([b0, mask | 126, n >> 8, n & 255])
+        : Buffer.concat([
+            Buffer.from([b0, mask | 127]),
+            (() => {
+              const x = Buffer.alloc(8);
+              x.writeBigUInt64BE(BigInt(n));
+              return x;
+            })(),
+          ]);
   if (o.unmasked) return Buffer.concat([len, payload]);
   const key = randomBytes(4);
   const masked = Buffer.from(payload.map((c, i) => c ^ key[i % 4]));
@@ -106,7 +122,9 @@ function rawAttack(bytes: Buffer): Promise<void> {
         s.write(bytes);
       } else if (!upgraded) reject(new Error(`upgrade refused: ${d.toString().split('\r\n')[0]}`));
     });
-    s.write(`GET /?token=${token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    s.write(
+      `GET /?token=${token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
   });
 }
 

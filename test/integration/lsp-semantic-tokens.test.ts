@@ -20,7 +20,7 @@ class Recorder implements LspClient {
   private waiters: { pred: (m: string, p: unknown) => boolean; resolve: () => void }[] = [];
   notify<P>(type: NotificationType<P>, params: P): void {
     this.sent.push({ method: type.method, params });
-    for (const w of [...this.waiters]) if (w.pred(type.method, params)) (this.waiters.splice(this.waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...this.waiters]) if (w.pred(type.method, params)) this.waiters.splice(this.waiters.indexOf(w), 1), w.resolve();
   }
   publishDiagnostics(): void {}
   error(): void {}
@@ -34,7 +34,10 @@ class Recorder implements LspClient {
     this.refreshes.push(what);
   }
   tokenFeatures(uri: string, version: number): Promise<TokenFeaturesMessage> {
-    const find = () => this.sent.find((s) => s.method === Methods.tokenFeatures && (s.params as TokenFeaturesMessage).uri === uri && (s.params as TokenFeaturesMessage).version === version);
+    const find = () =>
+      this.sent.find(
+        (s) => s.method === Methods.tokenFeatures && (s.params as TokenFeaturesMessage).uri === uri && (s.params as TokenFeaturesMessage).version === version,
+      );
     const seen = find();
     if (seen) return Promise.resolve(seen.params as TokenFeaturesMessage);
     return new Promise((resolve, reject) => {
@@ -76,7 +79,8 @@ test('semantic tokens carry levels, refreshes follow analysis, an edit arrives a
   const st = await server.semanticTokensFull({ textDocument: { uri } });
   // Semantic tokens are single-line: a token spanning lines is cut at its first line's end (a bare newline leaves nothing).
   const lines = text.split('\n');
-  const lenOf = (t: (typeof first.tokens)[number]) => (t.range.start.line === t.range.end.line ? t.range.end.character : lines[t.range.start.line].length) - t.range.start.character;
+  const lenOf = (t: (typeof first.tokens)[number]) =>
+    (t.range.start.line === t.range.end.line ? t.range.end.character : lines[t.range.start.line].length) - t.range.start.character;
   const firing = first.tokens.filter((t) => activationLevel(t) >= 0 && lenOf(t) > 0);
   assert.equal(st.data.length, 5 * firing.length, 'one semantic token per firing token');
   // Decode the relative positions and compare each level with the token's rel.
@@ -91,18 +95,30 @@ test('semantic tokens carry levels, refreshes follow analysis, an edit arrives a
     assert.equal(type, activationLevel(firing[i]));
   }
   // A one-character edit on line 1: a delta against version 1, merged to the full list.
-  server.didChange({ textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 3 } }, text: 'He' }] });
+  server.didChange({
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 3 } }, text: 'He' }],
+  });
   const msg = await client.tokenFeatures(uri, 2);
   assert.equal(msg.delta?.baseVersion, 1);
   // The first line's tokens (before the edit, so unchanged) are not re-sent.
   const line0 = first.tokens.filter((t) => t.range.end.line === 0).length;
-  assert.ok(msg.delta!.start >= line0 && msg.tokens.length < first.tokens.length, `delta from ${msg.delta!.start} holds ${msg.tokens.length} of ${first.tokens.length} tokens`);
+  assert.ok(
+    msg.delta!.start >= line0 && msg.tokens.length < first.tokens.length,
+    `delta from ${msg.delta!.start} holds ${msg.tokens.length} of ${first.tokens.length} tokens`,
+  );
   const merged = state.update(msg);
   const st2 = await server.semanticTokensDelta({ textDocument: { uri }, previousResultId: st.resultId! });
   assert.ok('edits' in st2, 'a delta answer');
   // The merged list is what the server analysed for version 2: the same semantic tokens.
   const again = await server.semanticTokensFull({ textDocument: { uri } });
-  assert.equal(again.data.length, 5 * merged.tokens.filter((t) => activationLevel(t) >= 0 && t.range.start.line === t.range.end.line && t.range.end.character > t.range.start.character).length + 5 * merged.tokens.filter((t) => activationLevel(t) >= 0 && t.range.start.line !== t.range.end.line && lenOf(t) > 0).length);
+  assert.equal(
+    again.data.length,
+    5 *
+      merged.tokens.filter((t) => activationLevel(t) >= 0 && t.range.start.line === t.range.end.line && t.range.end.character > t.range.start.character)
+        .length +
+      5 * merged.tokens.filter((t) => activationLevel(t) >= 0 && t.range.start.line !== t.range.end.line && lenOf(t) > 0).length,
+  );
   // The merged list equals a fresh full analysis of the edited text.
   const uri2 = 'file:///st-fresh.jlp';
   server.didOpen({ textDocument: { uri: uri2, languageId: 'jumplens-prompt', version: 1, text: text.replace('\nShe', '\nHe') } });
@@ -112,12 +128,22 @@ test('semantic tokens carry levels, refreshes follow analysis, an edit arrives a
   // one sum in different orders, and the wire rounds to 5 significant digits).
   const shape = (ts: typeof fresh.tokens) => ts.map((t) => ({ ...t, top: t.top.map((f) => f.id), act: undefined }));
   assert.deepEqual(shape(merged.tokens), shape(fresh.tokens));
-  merged.tokens.forEach((t, i) => t.top.forEach((f, j) => assert.ok(Math.abs(f.act - fresh.tokens[i].top[j].act) <= 1e-3 * Math.max(1, Math.abs(f.act)), `token ${i} feature ${f.id}: ${f.act} vs ${fresh.tokens[i].top[j].act}`)));
+  merged.tokens.forEach((t, i) =>
+    t.top.forEach((f, j) =>
+      assert.ok(
+        Math.abs(f.act - fresh.tokens[i].top[j].act) <= 1e-3 * Math.max(1, Math.abs(f.act)),
+        `token ${i} feature ${f.id}: ${f.act} vs ${fresh.tokens[i].top[j].act}`,
+      ),
+    ),
+  );
 });
 
 test('jumplens/jobs lists each job with state, outcome and output path', async () => {
   // An eval of an SAE that does not exist fails fast: its outcome names the failure.
-  const { jobId } = await server.executeCommand({ command: Commands.evaluate, arguments: [{ sae: path.join(tmp.dir, 'no-such-sae'), model: 'stories260K', corpus: path.join(tmp.dir, 'none.txt') }] });
+  const { jobId } = await server.executeCommand({
+    command: Commands.evaluate,
+    arguments: [{ sae: path.join(tmp.dir, 'no-such-sae'), model: 'stories260K', corpus: path.join(tmp.dir, 'none.txt') }],
+  });
   const deadline = Date.now() + 60_000;
   let job = server.jobSummaries().find((j) => j.id === jobId);
   while (job && !['done', 'failed', 'cancelled', 'interrupted'].includes(job.state) && Date.now() < deadline) {

@@ -149,7 +149,18 @@ test('one feature store: a label set through the feature browser shows in the ne
   const model = await loadModel(sharedFile('models', 'stories260K.bin'));
   const s = await loadSae(sae);
   try {
-    await buildFeatureStore({ model, sae: s, corpus: sharedFile('data', 'tinystories-train-first1000.json'), out: path.join(sae, 'features'), maxTokens: 1024, contextSize: 64, batchSeqs: 8, nTop: 3, before: 2, after: 1 });
+    await buildFeatureStore({
+      model,
+      sae: s,
+      corpus: sharedFile('data', 'tinystories-train-first1000.json'),
+      out: path.join(sae, 'features'),
+      maxTokens: 1024,
+      contextSize: 64,
+      batchSeqs: 8,
+      nTop: 3,
+      before: 2,
+      after: 1,
+    });
   } finally {
     s.dispose();
     model.dispose();
@@ -159,7 +170,11 @@ test('one feature store: a label set through the feature browser shows in the ne
   const tok = tf.tokens.find((t) => t.top.length > 0)!;
   const ctx = daemon.featureOps();
   assert.ok(ctx, 'the browser sees the store of the SAE the document uses');
-  assert.equal(ctx.store, (server as unknown as { analysis: Map<string, { engine?: { store?: unknown } }> }).analysis.get(uri)?.engine?.store, 'the same store object as the hover reads');
+  assert.equal(
+    ctx.store,
+    (server as unknown as { analysis: Map<string, { engine?: { store?: unknown } }> }).analysis.get(uri)?.engine?.store,
+    'the same store object as the hover reads',
+  );
   handleFeatureRequest(ctx, { id: 1, op: 'setLabel', feature: tok.top[0].id, label: 'little-girl-ish' });
   const hover = await server.hover({ textDocument: { uri }, position: tok.range.start });
   assert.match((hover!.contents as { value: string }).value, new RegExp(`\\| #${tok.top[0].id} \\| little-girl-ish \\|`));
@@ -168,8 +183,16 @@ test('one feature store: a label set through the feature browser shows in the ne
 
 test('a job command reports progress on the client workDoneToken and ends with its outcome', async () => {
   const before = client.progresses.length;
-  const r = await server.executeCommand({ command: Commands.evaluate, arguments: [{ kind: 'eval', sae: DEFAULT_SAE, corpus: path.join(tmp.dir, 'no-such-corpus.txt') }], workDoneToken: 'client-token-1' });
-  const fin = await client.next<{ type: string; job: JobInfo }>(Methods.jobEvent, (e) => e.type === 'state' && e.job.id === r.jobId && e.job.state === 'failed', 120_000);
+  const r = await server.executeCommand({
+    command: Commands.evaluate,
+    arguments: [{ kind: 'eval', sae: DEFAULT_SAE, corpus: path.join(tmp.dir, 'no-such-corpus.txt') }],
+    workDoneToken: 'client-token-1',
+  });
+  const fin = await client.next<{ type: string; job: JobInfo }>(
+    Methods.jobEvent,
+    (e) => e.type === 'state' && e.job.id === r.jobId && e.job.state === 'failed',
+    120_000,
+  );
   assert.match(fin.job.error ?? '', /no-such-corpus/);
   await new Promise((res) => setImmediate(res));
   const mine = client.progresses.slice(before);
@@ -181,5 +204,8 @@ test('a job command reports progress on the client workDoneToken and ends with i
   const end = mine[0].events.at(-1)!;
   assert.equal(end[0], 'end');
   assert.match(String(end[1]), /^failed: .*no-such-corpus/);
-  assert.deepEqual(server.listJobs().map((j) => j.id), [r.jobId]);
+  assert.deepEqual(
+    server.listJobs().map((j) => j.id),
+    [r.jobId],
+  );
 });

@@ -33,9 +33,19 @@ class Client implements LspClient {
     return Promise.resolve(undefined);
   }
   analysed(uri: string, version: number): Promise<TokenFeaturesParams> {
-    const hit = this.seen.find((s) => s.method === Methods.tokenFeatures && (s.params as TokenFeaturesParams).uri === uri && (s.params as TokenFeaturesParams).version === version);
+    const hit = this.seen.find(
+      (s) => s.method === Methods.tokenFeatures && (s.params as TokenFeaturesParams).uri === uri && (s.params as TokenFeaturesParams).version === version,
+    );
     if (hit) return Promise.resolve(hit.params as TokenFeaturesParams);
-    return new Promise((resolve) => this.waiters.push((m, p) => m === Methods.tokenFeatures && (p as TokenFeaturesParams).uri === uri && (p as TokenFeaturesParams).version === version && resolve(p as TokenFeaturesParams)));
+    return new Promise((resolve) =>
+      this.waiters.push(
+        (m, p) =>
+          m === Methods.tokenFeatures &&
+          (p as TokenFeaturesParams).uri === uri &&
+          (p as TokenFeaturesParams).version === version &&
+          resolve(p as TokenFeaturesParams),
+      ),
+    );
   }
 }
 
@@ -64,13 +74,20 @@ test('jumplens/steer: no intervention gives identical continuations; ablating a 
   const same = await server.steer({ uri: URI, position: end, interventions: [], steps: 20 });
   assert.equal(same.promptText.trim(), PROMPT, 'the prompt is the cursor prompt without the comment line');
   assert.equal(same.unsteered.length, 20);
-  assert.deepEqual(same.steered.map((t) => t.id), same.unsteered.map((t) => t.id));
+  assert.deepEqual(
+    same.steered.map((t) => t.id),
+    same.unsteered.map((t) => t.id),
+  );
   assert.equal(same.firstDiff, -1);
   const ab = await server.steer({ uri: URI, position: end, interventions: [{ feature: FEATURE, mode: 'ablate' }], steps: 20 });
   assert.ok(ab.firstDiff >= 0, `ablating #${FEATURE} should change "${ab.unsteered.map((t) => t.text).join('')}"`);
   assert.ok(ab.steered[ab.firstDiff].differs && ab.unsteered[ab.firstDiff].differs);
   assert.ok(ab.steered.slice(0, ab.firstDiff).every((t) => !t.differs));
-  assert.deepEqual(ab.unsteered.map((t) => t.id), same.unsteered.map((t) => t.id), 'the unsteered side does not depend on the interventions');
+  assert.deepEqual(
+    ab.unsteered.map((t) => t.id),
+    same.unsteered.map((t) => t.id),
+    'the unsteered side does not depend on the interventions',
+  );
   assert.equal(ab.features[0].feature, FEATURE);
   assert.equal(ab.features[0].promoted.length, 5);
   assert.ok(ab.features[0].promoted[0].logit > ab.features[0].suppressed[0].logit);
@@ -81,12 +98,21 @@ test('jumplens/steer: no intervention gives identical continuations; ablating a 
 });
 
 test('workspace/executeCommand jumplens.steer is the same request; bad params are refused with the field named', async () => {
-  const viaCommand = await server.executeSteer({ command: Commands.steer, arguments: [{ uri: URI, position: end, interventions: [{ feature: FEATURE, mode: 'ablate' }], steps: 20 }] });
+  const viaCommand = await server.executeSteer({
+    command: Commands.steer,
+    arguments: [{ uri: URI, position: end, interventions: [{ feature: FEATURE, mode: 'ablate' }], steps: 20 }],
+  });
   assert.ok(viaCommand.firstDiff >= 0);
-  await assert.rejects(server.steer({ uri: URI, position: end, interventions: [{ feature: 3, mode: 'boost' as never }] }), /"mode" must be clamp, scale or ablate/);
+  await assert.rejects(
+    server.steer({ uri: URI, position: end, interventions: [{ feature: 3, mode: 'boost' as never }] }),
+    /"mode" must be clamp, scale or ablate/,
+  );
   await assert.rejects(server.steer({ uri: URI, position: end, interventions: [], steps: 0 }), /"steps" must be an integer in 1\.\.256/);
   await assert.rejects(server.steer({ uri: 'file:///nope.jlp', position: end, interventions: [] }), /not open in the daemon/);
-  await assert.rejects(server.steer({ uri: URI, position: end, interventions: [{ feature: 99999, mode: 'ablate' }] }), /feature 99999: expected an integer in 0\.\.1023/);
+  await assert.rejects(
+    server.steer({ uri: URI, position: end, interventions: [{ feature: 99999, mode: 'ablate' }] }),
+    /feature 99999: expected an integer in 0\.\.1023/,
+  );
 });
 
 test('ws op steer continues a text with the settings engine', async () => {

@@ -48,7 +48,7 @@ before(async () => {
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   conn.onNotification((method, params) => void notes.push({ method, params }));
-  conn.onUnhandledProgress((p) => void notes.push({ method: "$/progress", params: p }));
+  conn.onUnhandledProgress((p) => void notes.push({ method: '$/progress', params: p }));
   conn.onRequest('window/workDoneProgress/create', () => null);
   // Empty user settings: the client's middleware fills in only the bundled SAE.
   conn.onRequest('workspace/configuration', () => [{ sae: path.join(ext, 'assets', 'default-sae') }]);
@@ -56,7 +56,9 @@ before(async () => {
   // What client/src/daemon.ts sends when every jumplens.* setting is at its package.json default.
   const pkg = JSON.parse(readFileSync(path.join(ext, 'package.json'), 'utf8'));
   const props = pkg.contributes.configuration.properties ?? Object.assign({}, ...pkg.contributes.configuration.map((c: any) => c.properties));
-  const plain = Object.fromEntries(['model', 'sae', 'hook', 'topK', 'languages', 'maxTokens'].map((k) => [k, props[`jumplens.${k}`]?.default]).filter(([, v]) => v !== undefined && v !== ''));
+  const plain = Object.fromEntries(
+    ['model', 'sae', 'hook', 'topK', 'languages', 'maxTokens'].map((k) => [k, props[`jumplens.${k}`]?.default]).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const initializationOptions = { extensionPath: ext, ...plain, sae: path.join(ext, 'assets', 'default-sae') };
   await conn.sendRequest('initialize', {
     processId: process.pid,
@@ -84,7 +86,9 @@ after(async () => {
 
 test('the unpacked daemon colours and hovers a .jlp document with the bundled model, SAE and store', async () => {
   const uri = `file://${ws}/first.jlp`;
-  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'jumplens-prompt', version: 1, text: 'Once upon a time, there was a little dog named Max. He liked to run in the park.' } });
+  await conn.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'jumplens-prompt', version: 1, text: 'Once upon a time, there was a little dog named Max. He liked to run in the park.' },
+  });
   const tf = (await waitFor('jumplens/tokenFeatures', (p: TokenFeaturesParams) => p.uri === uri && p.version === 1, 120_000)) as TokenFeaturesParams;
   const t = tf.tokens.find((x) => x.top.length > 0);
   assert.ok(t, `no token has a feature; stderr:\n${stderr.slice(-2000)}`);
@@ -97,8 +101,15 @@ test('the unpacked daemon colours and hovers a .jlp document with the bundled mo
 });
 
 test('the unpacked daemon finishes a threshold sweep with no sae, model or corpus', async () => {
-  const r = (await conn.sendRequest('workspace/executeCommand', { command: 'jumplens.job.sweepThreshold', arguments: [{ tokens: 2048, scales: [0.5, 1, 2] }] })) as { jobId: string };
-  const ev = (await waitFor('jumplens/jobEvent', (e: JobEvent) => e.type === 'state' && e.job.id === r.jobId && ['done', 'failed', 'cancelled'].includes(e.job.state), 300_000)) as { job: JobInfo };
+  const r = (await conn.sendRequest('workspace/executeCommand', {
+    command: 'jumplens.job.sweepThreshold',
+    arguments: [{ tokens: 2048, scales: [0.5, 1, 2] }],
+  })) as { jobId: string };
+  const ev = (await waitFor(
+    'jumplens/jobEvent',
+    (e: JobEvent) => e.type === 'state' && e.job.id === r.jobId && ['done', 'failed', 'cancelled'].includes(e.job.state),
+    300_000,
+  )) as { job: JobInfo };
   assert.equal(ev.job.state, 'done', ev.job.error);
   assert.equal(ev.job.spec.sae, path.join(ext, 'assets', 'default-sae'));
   assert.equal(ev.job.spec.corpus, path.join(ext, 'assets', 'corpus', 'tinystories-train-700-999.json'));

@@ -23,7 +23,13 @@ export function importsOf(src: string): { spec: string; typeOnly: boolean }[] {
 
 /** Where an import points: a repo path (for relative imports) or the package name. */
 function target(file: string, spec: string): { repo?: string; pkg?: string } {
-  if (spec.startsWith('.')) return { repo: path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), spec)).split(path.sep).join('/') };
+  if (spec.startsWith('.'))
+    return {
+      repo: path
+        .relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), spec))
+        .split(path.sep)
+        .join('/'),
+    };
   const parts = spec.split('/');
   return { pkg: spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0] };
 }
@@ -45,20 +51,49 @@ export const RULES: Rule[] = [
     why: 'the engine imports nothing of the daemon or editor (only protocol/, which is pure data and types), and no editor/ws package',
     // package.json is data (the version written into saved SAEs), not code. protocol/train.ts holds
     // the training config schema and defaults that the engine resolves.
-    forbids: (t) => (t.repo !== undefined && !under(t.repo, 'server/src/engine', 'protocol') && !t.repo.endsWith('package.json')) || EDITOR_PKGS.includes(t.pkg ?? ''),
+    forbids: (t) =>
+      (t.repo !== undefined && !under(t.repo, 'server/src/engine', 'protocol') && !t.repo.endsWith('package.json')) || EDITOR_PKGS.includes(t.pkg ?? ''),
   },
   {
     from: 'protocol/',
     why: 'protocol imports only zod, vscode-jsonrpc and its own files',
     forbids: (t) => (t.repo !== undefined ? !under(t.repo, 'protocol') : !['zod', 'vscode-jsonrpc'].includes(t.spec)),
   },
-  { from: 'server/src/lsp/', why: 'lsp/ does not import api/, jobs/, cli/ or the composition root', forbids: (t) => under(t.repo, 'server/src/api', 'server/src/jobs', 'server/src/cli', 'server/src/daemon', 'server/src/daemon-main', 'client', 'webview') },
-  { from: 'server/src/api/', why: 'api/ does not import lsp/, jobs/, cli/ or the composition root', forbids: (t) => under(t.repo, 'server/src/lsp', 'server/src/jobs', 'server/src/cli', 'server/src/daemon', 'server/src/daemon-main', 'client', 'webview') || t.pkg === 'vscode-languageserver' },
-  { from: 'server/src/session/', why: 'session/ is shared by both faces and imports neither', forbids: (t) => under(t.repo, 'server/src/lsp', 'server/src/api', 'server/src/jobs', 'server/src/cli', 'server/src/daemon', 'client', 'webview') || EDITOR_PKGS.includes(t.pkg ?? '') },
-  { from: 'server/src/jobs/', why: 'jobs/ does not import the faces', forbids: (t) => under(t.repo, 'server/src/lsp', 'server/src/api', 'server/src/cli', 'server/src/daemon', 'client', 'webview') },
+  {
+    from: 'server/src/lsp/',
+    why: 'lsp/ does not import api/, jobs/, cli/ or the composition root',
+    forbids: (t) => under(t.repo, 'server/src/api', 'server/src/jobs', 'server/src/cli', 'server/src/daemon', 'server/src/daemon-main', 'client', 'webview'),
+  },
+  {
+    from: 'server/src/api/',
+    why: 'api/ does not import lsp/, jobs/, cli/ or the composition root',
+    forbids: (t) =>
+      under(t.repo, 'server/src/lsp', 'server/src/jobs', 'server/src/cli', 'server/src/daemon', 'server/src/daemon-main', 'client', 'webview') ||
+      t.pkg === 'vscode-languageserver',
+  },
+  {
+    from: 'server/src/session/',
+    why: 'session/ is shared by both faces and imports neither',
+    forbids: (t) =>
+      under(t.repo, 'server/src/lsp', 'server/src/api', 'server/src/jobs', 'server/src/cli', 'server/src/daemon', 'client', 'webview') ||
+      EDITOR_PKGS.includes(t.pkg ?? ''),
+  },
+  {
+    from: 'server/src/jobs/',
+    why: 'jobs/ does not import the faces',
+    forbids: (t) => under(t.repo, 'server/src/lsp', 'server/src/api', 'server/src/cli', 'server/src/daemon', 'client', 'webview'),
+  },
   { from: 'server/', why: 'the server never imports the client or the webview', forbids: (t) => under(t.repo, 'client', 'webview') || t.pkg === 'vscode' },
-  { from: 'client/', why: 'the client never imports the server or tfjs', forbids: (t) => under(t.repo, 'server', 'webview') || (t.pkg ?? '').startsWith('@tensorflow') },
-  { from: 'webview/', why: 'the webview never imports the server, the client, vscode or tfjs', forbids: (t) => under(t.repo, 'server', 'client') || ['vscode', 'ws'].includes(t.pkg ?? '') || (t.pkg ?? '').startsWith('@tensorflow') },
+  {
+    from: 'client/',
+    why: 'the client never imports the server or tfjs',
+    forbids: (t) => under(t.repo, 'server', 'webview') || (t.pkg ?? '').startsWith('@tensorflow'),
+  },
+  {
+    from: 'webview/',
+    why: 'the webview never imports the server, the client, vscode or tfjs',
+    forbids: (t) => under(t.repo, 'server', 'client') || ['vscode', 'ws'].includes(t.pkg ?? '') || (t.pkg ?? '').startsWith('@tensorflow'),
+  },
 ];
 
 /** Every violation in `files` (repo path -> source). */
@@ -98,10 +133,30 @@ test('the checker reports each kind of violation', () => {
     ['webview/src/x.ts', "import { Jobs } from '../../client/src/jobs';"],
   ]);
   const v = violations(bad);
-  for (const want of [/engine\/x.ts imports '..\/lsp/, /engine\/x.ts imports 'ws'/, /protocol\/x.ts imports 'node:fs'/, /protocol\/x.ts imports '..\/server\/src\/engine\/tf'/, /lsp\/x.ts imports '..\/jobs\/job-queue'/, /api\/x.ts imports '..\/lsp\/hover'/, /client\/src\/x.ts imports '..\/..\/server/, /client\/src\/x.ts imports '@tensorflow/, /webview\/src\/x.ts imports '..\/..\/client/]) {
-    assert.ok(v.some((l) => want.test(l)), `${want} in:\n${v.join('\n')}`);
+  for (const want of [
+    /engine\/x.ts imports '..\/lsp/,
+    /engine\/x.ts imports 'ws'/,
+    /protocol\/x.ts imports 'node:fs'/,
+    /protocol\/x.ts imports '..\/server\/src\/engine\/tf'/,
+    /lsp\/x.ts imports '..\/jobs\/job-queue'/,
+    /api\/x.ts imports '..\/lsp\/hover'/,
+    /client\/src\/x.ts imports '..\/..\/server/,
+    /client\/src\/x.ts imports '@tensorflow/,
+    /webview\/src\/x.ts imports '..\/..\/client/,
+  ]) {
+    assert.ok(
+      v.some((l) => want.test(l)),
+      `${want} in:\n${v.join('\n')}`,
+    );
   }
   assert.ok(!v.some((l) => l.includes("'../api/ws-server'")), 'a commented-out import is not an import');
-  assert.equal(violations(new Map([['protocol/y.ts', "import type { TrainConfig } from '../server/src/engine/train/types';"]])).length, 1, 'protocol never imports the engine, not even types');
-  assert.equal(violations(new Map([['server/src/engine/y.ts', "import { TRAIN_DEFAULTS } from '../../../protocol/train';\nimport { z } from 'zod';"]])).length, 0);
+  assert.equal(
+    violations(new Map([['protocol/y.ts', "import type { TrainConfig } from '../server/src/engine/train/types';"]])).length,
+    1,
+    'protocol never imports the engine, not even types',
+  );
+  assert.equal(
+    violations(new Map([['server/src/engine/y.ts', "import { TRAIN_DEFAULTS } from '../../../protocol/train';\nimport { z } from 'zod';"]])).length,
+    0,
+  );
 });

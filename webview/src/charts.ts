@@ -1,10 +1,35 @@
 // Live training plots (Chart.js): one chart per metric, one line per run, so runs overlay. Points
 // arrive as TrainProgressEvents from the daemon's job stream; redraws are batched per frame.
-import { Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, ScatterController, BarController, BarElement, CategoryScale } from 'chart.js';
+import {
+  Chart,
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  Legend,
+  Tooltip,
+  ScatterController,
+  BarController,
+  BarElement,
+  CategoryScale,
+} from 'chart.js';
 import type { TrainProgressEvent } from '../../protocol';
 import { el } from './ws-client';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, ScatterController, BarController, BarElement, CategoryScale);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  Legend,
+  Tooltip,
+  ScatterController,
+  BarController,
+  BarElement,
+  CategoryScale,
+);
 Chart.defaults.animation = false;
 Chart.defaults.color = getComputedStyle(document.documentElement).getPropertyValue('--vscode-foreground').trim() || '#666';
 

@@ -19,7 +19,12 @@ const frontierBox = el('section', { class: 'frontier-box' });
 const jobsBox = el('section', { class: 'jobs-box' });
 document.body.append(
   el('header', {}, el('h2', {}, 'JumpLens dashboard'), status),
-  el('div', { class: 'layout' }, el('div', { class: 'left' }, formBox, el('h3', {}, 'Jobs'), jobsBox), el('div', { class: 'right' }, el('h3', {}, 'Training'), chartsBox, el('h3', {}, 'Frontier'), frontierBox)),
+  el(
+    'div',
+    { class: 'layout' },
+    el('div', { class: 'left' }, formBox, el('h3', {}, 'Jobs'), jobsBox),
+    el('div', { class: 'right' }, el('h3', {}, 'Training'), chartsBox, el('h3', {}, 'Frontier'), frontierBox),
+  ),
 );
 
 function say(msg: string, error = false): void {
@@ -85,7 +90,13 @@ function renderForm(errors: Record<string, string> = {}): void {
       });
       const err = errors[f.name];
       if (err) inp.setAttribute('aria-invalid', 'true');
-      return el('label', { class: 'field', 'data-field': f.name }, el('span', {}, f.label + (f.required ? ' *' : '')), inp, el('span', { class: 'error' }, err ?? ''));
+      return el(
+        'label',
+        { class: 'field', 'data-field': f.name },
+        el('span', {}, f.label + (f.required ? ' *' : '')),
+        inp,
+        el('span', { class: 'error' }, err ?? ''),
+      );
     }),
     el('button', { type: 'submit', class: 'primary' }, `Start ${FORMS[kind].title.toLowerCase()}`),
   );
@@ -142,7 +153,10 @@ client.onMessage((m) => {
 
 function refresh(): void {
   // The forms start from what the daemon has loaded (also without the extension, e.g. in tests).
-  client.request<StatusResult>({ op: 'status' }).then((s) => prefill(prefillFromStatus(s)), () => undefined);
+  client.request<StatusResult>({ op: 'status' }).then(
+    (s) => prefill(prefillFromStatus(s)),
+    () => undefined,
+  );
   client
     .request<JobInfo[]>({ op: 'listJobs' })
     .then((list) => {

@@ -103,5 +103,10 @@ function context(t: FeatureCardResult['top'][number], max: number): HTMLElement 
 }
 
 function logitList(title: string, rows: { token: string; logit: number }[], cls: string): HTMLElement {
-  return el('div', { class: `logit-list ${cls}` }, el('h4', {}, title), ...rows.map((r) => el('div', {}, el('code', {}, JSON.stringify(r.token)), ` ${r.logit.toFixed(2)}`)));
+  return el(
+    'div',
+    { class: `logit-list ${cls}` },
+    el('h4', {}, title),
+    ...rows.map((r) => el('div', {}, el('code', {}, JSON.stringify(r.token)), ` ${r.logit.toFixed(2)}`)),
+  );
 }

@@ -11,8 +11,23 @@ const t0 = performance.now();
 const client = new DaemonClient();
 
 const search = el('input', { type: 'search', class: 'search', placeholder: 'id, label, or token:the', 'aria-label': 'search features' });
-const sort = el('select', { class: 'sort', 'aria-label': 'sort' }, ...(['density', 'maxAct', 'label', 'id'] as FeatureSort[]).map((s) => el('option', { value: s }, { density: 'density', maxAct: 'max activation', label: 'label', id: 'id' }[s])));
-const maxDensity = el('input', { type: 'number', class: 'max-density', min: '0', max: '100', step: '0.1', value: '1', title: 'hide features denser than this % of tokens', 'aria-label': 'max density %' });
+const sort = el(
+  'select',
+  { class: 'sort', 'aria-label': 'sort' },
+  ...(['density', 'maxAct', 'label', 'id'] as FeatureSort[]).map((s) =>
+    el('option', { value: s }, { density: 'density', maxAct: 'max activation', label: 'label', id: 'id' }[s]),
+  ),
+);
+const maxDensity = el('input', {
+  type: 'number',
+  class: 'max-density',
+  min: '0',
+  max: '100',
+  step: '0.1',
+  value: '1',
+  title: 'hide features denser than this % of tokens',
+  'aria-label': 'max density %',
+});
 const onToken = el('button', { class: 'on-token', disabled: '' }, 'On hovered token');
 const importPath = el('input', { type: 'text', class: 'import-path', placeholder: 'Neuronpedia explanations .json' });
 const importBtn = el('button', { class: 'import' }, 'Import labels');

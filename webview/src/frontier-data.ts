@@ -35,16 +35,22 @@ export function frontierPoints(job: JobInfo): FrontierPoint[] {
       break;
     }
     case 'sweepThreshold':
-      points = result.rows.map((r) => ({ ...base, architecture: 'jumprelu', path: spec.sae ?? job.dir, l0: r.l0, fvu: r.fvu, deltaLoss: r.delta_lm_loss, scale: r.scale }));
+      points = result.rows.map((r) => ({
+        ...base,
+        architecture: 'jumprelu',
+        path: spec.sae ?? job.dir,
+        l0: r.l0,
+        fvu: r.fvu,
+        deltaLoss: r.delta_lm_loss,
+        scale: r.scale,
+      }));
       break;
     case 'featureStore':
       return [];
   }
   // A metric the run could not compute (NaN, missing) is left off the point; no L0, no point.
   const finite = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  return points
-    .filter((p) => finite(p.l0) !== undefined)
-    .map((p) => ({ ...p, fvu: finite(p.fvu), deltaLoss: finite(p.deltaLoss) }));
+  return points.filter((p) => finite(p.l0) !== undefined).map((p) => ({ ...p, fvu: finite(p.fvu), deltaLoss: finite(p.deltaLoss) }));
 }
 
 export function frontierCsv(points: FrontierPoint[]): string {

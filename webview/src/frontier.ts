@@ -30,14 +30,24 @@ export class FrontierView {
     root.append(this.box);
     for (const y of ['deltaLoss', 'fvu'] as const) {
       const canvas = el('canvas');
-      this.box.append(el('div', { class: 'chart', 'data-frontier': y }, el('h4', {}, y === 'deltaLoss' ? 'L0 vs Δ LM loss' : 'L0 vs FVU'), el('div', { class: 'canvas-box' }, canvas)));
+      this.box.append(
+        el(
+          'div',
+          { class: 'chart', 'data-frontier': y },
+          el('h4', {}, y === 'deltaLoss' ? 'L0 vs Δ LM loss' : 'L0 vs FVU'),
+          el('div', { class: 'canvas-box' }, canvas),
+        ),
+      );
       const chart = new Chart<'scatter', XY[]>(canvas, {
         type: 'scatter',
         data: { datasets: [] },
         options: {
           responsive: true,
           maintainAspectRatio: false,
-          scales: { x: { grace: '8%', title: { display: true, text: 'L0' } }, y: { grace: '8%', title: { display: true, text: y === 'deltaLoss' ? 'Δ LM loss' : 'FVU' } } },
+          scales: {
+            x: { grace: '8%', title: { display: true, text: 'L0' } },
+            y: { grace: '8%', title: { display: true, text: y === 'deltaLoss' ? 'Δ LM loss' : 'FVU' } },
+          },
           elements: {
             point: {
               radius: (c: ScriptableContext<'scatter'>) => ((c.raw as XY | undefined)?.p.path === this.current ? 8 : 4),
@@ -46,7 +56,14 @@ export class FrontierView {
             },
           },
           plugins: {
-            tooltip: { callbacks: { label: (c) => { const p = (c.raw as XY).p; return `${p.architecture} ${p.path}${p.scale !== undefined ? ` ×${p.scale}` : ''}: L0 ${p.l0.toFixed(2)}`; } } },
+            tooltip: {
+              callbacks: {
+                label: (c) => {
+                  const p = (c.raw as XY).p;
+                  return `${p.architecture} ${p.path}${p.scale !== undefined ? ` ×${p.scale}` : ''}: L0 ${p.l0.toFixed(2)}`;
+                },
+              },
+            },
           },
           onClick: (e: ChartEvent, _els, ch) => this.pick(ch as Chart<'scatter', XY[]>, e),
         },
@@ -75,7 +92,9 @@ export class FrontierView {
   private redraw(chart: Chart<'scatter', XY[]>): void {
     chart.update('none');
     const at: { path: string; l0: number; x: number; y: number }[] = [];
-    chart.data.datasets.forEach((d, i) => chart.getDatasetMeta(i).data.forEach((e, j) => at.push({ path: d.data[j].p.path, l0: d.data[j].p.l0, x: Math.round(e.x), y: Math.round(e.y) })));
+    chart.data.datasets.forEach((d, i) =>
+      chart.getDatasetMeta(i).data.forEach((e, j) => at.push({ path: d.data[j].p.path, l0: d.data[j].p.l0, x: Math.round(e.x), y: Math.round(e.y) })),
+    );
     (chart.canvas.closest('.chart') as HTMLElement).dataset.pixels = JSON.stringify(at);
   }
 
@@ -89,7 +108,10 @@ export class FrontierView {
         return {
           label: a,
           backgroundColor: c,
-          data: this.points.filter((p) => p.architecture === a && p[y] !== undefined).sort((u, v) => u.l0 - v.l0).map((p) => ({ x: p.l0, y: p[y] as number, p })),
+          data: this.points
+            .filter((p) => p.architecture === a && p[y] !== undefined)
+            .sort((u, v) => u.l0 - v.l0)
+            .map((p) => ({ x: p.l0, y: p[y] as number, p })),
         };
       });
       this.redraw(chart);

@@ -3,7 +3,14 @@
 // Adam lr 7e-5, batch 4,096, θ₀ = ε = 0.001, λ = 6e-4 (Gemma Scope Fig. 4), all read from
 // protocol/train.ts; widths and step counts sized for the small local models rather than Gemma.
 import type { JobSpec, TrainConfig } from '../../protocol';
-import { ARCHITECTURE_INFO as AI, ARCHITECTURES, RUN_SIZE_DEFAULTS as RUN, TRAIN_DEFAULTS as D, architecturesUsing as only, formatDefault as fmt } from '../../protocol/train';
+import {
+  ARCHITECTURE_INFO as AI,
+  ARCHITECTURES,
+  RUN_SIZE_DEFAULTS as RUN,
+  TRAIN_DEFAULTS as D,
+  architecturesUsing as only,
+  formatDefault as fmt,
+} from '../../protocol/train';
 
 export type FormKind = 'train' | 'finetune' | 'sweepThreshold' | 'featureStore';
 
@@ -44,12 +51,57 @@ export const FORMS: Record<FormKind, { title: string; fields: FieldSpec[] }> = {
       { name: 'architecture', label: 'Architecture', type: 'select', options: ARCHS, default: 'jumprelu' },
       ...data,
       { name: 'd_sae', label: 'Width (d_sae)', type: 'int', min: 1, max: 2 ** 24, default: fmt(RUN.form.d_sae) },
-      { name: 'l0Coefficient', label: 'λ (L0 coefficient)', type: 'number', min: 0, max: 1e6, default: fmt(AI.jumprelu.sparsityCoefficient), when: { field: 'architecture', is: only('l0Coefficient') } },
-      { name: 'targetL0', label: 'Target L0 (plotted)', type: 'number', min: 0, max: 1e6, gt: true, default: '', when: { field: 'architecture', is: only('targetL0') } },
-      { name: 'l1Coefficient', label: 'L1 coefficient', type: 'number', min: 0, max: 1e6, default: fmt(AI.standard.sparsityCoefficient), when: { field: 'architecture', is: only('l1Coefficient') } },
+      {
+        name: 'l0Coefficient',
+        label: 'λ (L0 coefficient)',
+        type: 'number',
+        min: 0,
+        max: 1e6,
+        default: fmt(AI.jumprelu.sparsityCoefficient),
+        when: { field: 'architecture', is: only('l0Coefficient') },
+      },
+      {
+        name: 'targetL0',
+        label: 'Target L0 (plotted)',
+        type: 'number',
+        min: 0,
+        max: 1e6,
+        gt: true,
+        default: '',
+        when: { field: 'architecture', is: only('targetL0') },
+      },
+      {
+        name: 'l1Coefficient',
+        label: 'L1 coefficient',
+        type: 'number',
+        min: 0,
+        max: 1e6,
+        default: fmt(AI.standard.sparsityCoefficient),
+        when: { field: 'architecture', is: only('l1Coefficient') },
+      },
       { name: 'k', label: 'k', type: 'int', min: 1, max: 65536, default: fmt(D.k), when: { field: 'architecture', is: only('k') } },
-      { name: 'initThreshold', label: 'θ₀', type: 'number', min: 0, max: 1e3, gt: true, default: '', help: 'empty: per latent from the first batch', when: { field: 'architecture', is: only('initThreshold') } },
-      { name: 'bandwidth', label: 'STE bandwidth ε', type: 'number', min: 0, max: 1e3, gt: true, default: '', help: 'empty: from the first batch', when: { field: 'architecture', is: only('bandwidth') } },
+      {
+        name: 'initThreshold',
+        label: 'θ₀',
+        type: 'number',
+        min: 0,
+        max: 1e3,
+        gt: true,
+        default: '',
+        help: 'empty: per latent from the first batch',
+        when: { field: 'architecture', is: only('initThreshold') },
+      },
+      {
+        name: 'bandwidth',
+        label: 'STE bandwidth ε',
+        type: 'number',
+        min: 0,
+        max: 1e3,
+        gt: true,
+        default: '',
+        help: 'empty: from the first batch',
+        when: { field: 'architecture', is: only('bandwidth') },
+      },
       ...optim,
       { name: 'out', label: 'Output folder', type: 'path', default: '', help: "empty: the job's run folder" },
     ],

@@ -14,7 +14,9 @@ export class JobsList {
     private readonly onError: (msg: string) => void,
   ) {
     this.body = el('tbody');
-    root.append(el('table', { class: 'jobs' }, el('thead', {}, el('tr', {}, ...['Job', 'Kind', 'State', 'Progress', ''].map((h) => el('th', {}, h)))), this.body));
+    root.append(
+      el('table', { class: 'jobs' }, el('thead', {}, el('tr', {}, ...['Job', 'Kind', 'State', 'Progress', ''].map((h) => el('th', {}, h)))), this.body),
+    );
   }
 
   upsert(job: JobInfo): void {
@@ -59,15 +61,17 @@ export class JobsList {
           const o = jobNotice(j, false);
           if (o) rows.push(el('tr', { class: 'job-result', 'data-result-of': j.id }, el('td', { colspan: '5' }, o.message.replace(/^JumpLens: /, ''))));
         }
-        rows.unshift(el(
-          'tr',
-          { 'data-job': j.id, 'data-state': j.state },
-          el('td', {}, j.id),
-          el('td', {}, j.spec.kind),
-          el('td', { class: `state ${j.state}`, title: j.error ?? '' }, j.state),
-          el('td', { class: 'progress' }, p),
-          actions,
-        ));
+        rows.unshift(
+          el(
+            'tr',
+            { 'data-job': j.id, 'data-state': j.state },
+            el('td', {}, j.id),
+            el('td', {}, j.spec.kind),
+            el('td', { class: `state ${j.state}`, title: j.error ?? '' }, j.state),
+            el('td', { class: 'progress' }, p),
+            actions,
+          ),
+        );
         return rows;
       }),
     );

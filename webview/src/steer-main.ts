@@ -85,7 +85,11 @@ function tokens(box: HTMLElement, toks: SteerToken[]): void {
   box.replaceChildren(...toks.map((t) => el('span', { class: t.differs ? 'tok diff' : 'tok', title: `id ${t.id}` }, t.text)));
 }
 
-const list = (xs: { token: string }[]) => xs.slice(0, 5).map((x) => JSON.stringify(x.token)).join(' ');
+const list = (xs: { token: string }[]) =>
+  xs
+    .slice(0, 5)
+    .map((x) => JSON.stringify(x.token))
+    .join(' ');
 
 function showTarget(t: SteerTarget): void {
   title.textContent = `Steer feature #${t.feature} `;

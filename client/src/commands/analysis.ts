@@ -13,7 +13,9 @@ export const analyzeDocument: Cmd = (ctx) => async (arg?: unknown) => {
   const now = ctx.analyzed.get(uri) ?? langs.includes(e.document.languageId);
   let on = parseAnalyzeArg(arg);
   if (on === undefined) {
-    const pick = await vscode.window.showQuickPick(analyzeChoices(now), { placeHolder: `JumpLens analysis of ${vscode.workspace.asRelativePath(e.document.uri)} is ${now ? 'on' : 'off'}` });
+    const pick = await vscode.window.showQuickPick(analyzeChoices(now), {
+      placeHolder: `JumpLens analysis of ${vscode.workspace.asRelativePath(e.document.uri)} is ${now ? 'on' : 'off'}`,
+    });
     if (!pick) return;
     on = pick.on;
   }

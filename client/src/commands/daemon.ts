@@ -8,7 +8,12 @@ export const restartDaemon: Cmd = (ctx) => () => ctx.restart();
 export const showStatus: Cmd = (ctx) => async () => {
   await ctx.statusRefresh.refresh();
   const lines = statusDetails(ctx.status.last, ctx.runtime);
-  const a = await vscode.window.showInformationMessage(`JumpLens\n${lines.join('\n')}`, { modal: false, detail: lines.join('\n') }, 'Restart Daemon', 'Show Log');
+  const a = await vscode.window.showInformationMessage(
+    `JumpLens\n${lines.join('\n')}`,
+    { modal: false, detail: lines.join('\n') },
+    'Restart Daemon',
+    'Show Log',
+  );
   if (a === 'Restart Daemon') await vscode.commands.executeCommand('jumplens.restartDaemon');
   else if (a === 'Show Log') ctx.output.show();
 };

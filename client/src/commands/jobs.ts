@@ -10,7 +10,10 @@ const runJob =
   (kind: JobKind): Cmd =>
   (ctx) =>
   async () => {
-    const status = await ctx.need().sendRequest<StatusResult>(Methods.status, {}).catch(() => undefined);
+    const status = await ctx
+      .need()
+      .sendRequest<StatusResult>(Methods.status, {})
+      .catch(() => undefined);
     const spec = await askJobSpec(kind, ctx.settings, jobDefaults(ctx.settings, status, ctx.bundledSae));
     if (spec) await ctx.jobs.run(spec);
   };

@@ -15,7 +15,10 @@ async function resolve(ctx: Ctx, arg: unknown): Promise<{ uri: string; position:
     position = { line: e.selection.active.line, character: e.selection.active.character };
   }
   if (feature === undefined) {
-    const s = await vscode.window.showInputBox({ prompt: 'Feature id to steer', validateInput: (v) => (typeof parseFeatureInput(v) === 'string' ? (parseFeatureInput(v) as string) : undefined) });
+    const s = await vscode.window.showInputBox({
+      prompt: 'Feature id to steer',
+      validateInput: (v) => (typeof parseFeatureInput(v) === 'string' ? (parseFeatureInput(v) as string) : undefined),
+    });
     if (s === undefined) return undefined;
     const f = parseFeatureInput(s);
     if (typeof f === 'string') throw new Error(f);

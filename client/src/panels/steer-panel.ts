@@ -35,11 +35,16 @@ export class SteerPanel implements vscode.Disposable {
       void this.run();
       return;
     }
-    const panel = vscode.window.createWebviewPanel('jumplens.steer', `Steer #${target.feature}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true,
-      retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      'jumplens.steer',
+      `Steer #${target.feature}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        retainContextWhenHidden: true,
+        localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
+      },
+    );
     setWebviewHtml(panel.webview, this.extensionUri, 'steer', 'JumpLens Steer');
     const sub = bridgeSteer(panel.webview, this.log, (m) => {
       const t = this.target;

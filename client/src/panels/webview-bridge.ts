@@ -4,7 +4,14 @@
 // validated (protocol/webview-schemas.ts) before anything happens, and `open` reaches only the
 // workspace and the runs folder.
 import * as vscode from 'vscode';
-import { parseSteerPanelMessage, parseWebviewMessage, type ExtensionMessage, type FormPrefill, type SteerPanelMessage, type WebviewMessage } from '../../../protocol/webview';
+import {
+  parseSteerPanelMessage,
+  parseWebviewMessage,
+  type ExtensionMessage,
+  type FormPrefill,
+  type SteerPanelMessage,
+  type WebviewMessage,
+} from '../../../protocol/webview';
 import { isInside } from './open-policy';
 import { webviewHtml } from './webview-html';
 

@@ -45,7 +45,10 @@ export function logitEffectByPatching(
     const out = tf.tidy(() => {
       const d = tf.mul(tf.slice(wDec, [feature, 0], [1, wDec.shape[1]]), scaleOf(feature)); // [1, d_model]
       // Only row 1, last position, gets the direction: mask [2, seq, 1].
-      const mask = tf.tensor3d(Array.from({ length: 2 * seq }, (_, i) => (i === 2 * seq - 1 ? 1 : 0)), [2, seq, 1]);
+      const mask = tf.tensor3d(
+        Array.from({ length: 2 * seq }, (_, i) => (i === 2 * seq - 1 ? 1 : 0)),
+        [2, seq, 1],
+      );
       const logits = model.runWithReplacement([prompt, prompt], hook, (act) => tf.add(act, tf.mul(mask, tf.reshape(d, [1, 1, -1]))) as typeof act); // [2, seq, vocab]
       const last = tf.reshape(tf.slice(logits, [0, seq - 1, 0], [2, 1, -1]), [2, -1]); // [2, vocab]
       return tf.reshape(tf.sub(tf.slice(last, [1, 0], [1, -1]), tf.slice(last, [0, 0], [1, -1])), [-1]);
@@ -225,7 +228,11 @@ export function handleFeatureRequest<O extends FeatureOp>(ctx: FeatureOpsContext
  * registry's one, shared with hovers). Promoted/suppressed tokens come from patching the SAE's W_dec
  * rows, scaled to each feature's max activation, after a short neutral prompt.
  */
-export function featureOpsFor(store: FeatureStore, model: Pick<LanguageModel, 'runWithReplacement' | 'config' | 'tokenizer'>, sae: { hookName: string; params(): Record<string, import('../engine/tf').Tensor> }): FeatureOpsContext {
+export function featureOpsFor(
+  store: FeatureStore,
+  model: Pick<LanguageModel, 'runWithReplacement' | 'config' | 'tokenizer'>,
+  sae: { hookName: string; params(): Record<string, import('../engine/tf').Tensor> },
+): FeatureOpsContext {
   const wDec = sae.params().W_dec as Tensor2D | undefined;
   const ctx: FeatureOpsContext = { store, tokenizer: model.tokenizer };
   if (wDec && sae.hookName) {

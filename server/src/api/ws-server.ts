@@ -8,7 +8,21 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseWsMessage, WS_LIMITS, type JobEvent, type StatusResult, type TokenFeatures, type WsOp, type WsOps, type WsPush, type WsReply, type WsRequestOf, type AnyWsRequest, type SteerParams, type SteerResult } from '../../../protocol';
+import {
+  parseWsMessage,
+  WS_LIMITS,
+  type JobEvent,
+  type StatusResult,
+  type TokenFeatures,
+  type WsOp,
+  type WsOps,
+  type WsPush,
+  type WsReply,
+  type WsRequestOf,
+  type AnyWsRequest,
+  type SteerParams,
+  type SteerResult,
+} from '../../../protocol';
 import type { FsPolicy } from '../session/fs-policy';
 import type { JobsPort } from '../session/ports';
 import { handleFeatureRequest, type FeatureOpsContext } from './feature-ops';

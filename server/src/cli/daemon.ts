@@ -17,12 +17,30 @@ export function registerDaemon(program: Command): void {
     .option('--sae <dir>', 'ws mode: SAE folder')
     .option('--runs <dir>', 'ws mode: runs folder', path.join(...RUNS_SUBDIR))
     .option('--allow <dir...>', 'ws mode: more folders ws clients and jobs may read and write (besides this folder, runs, models, the SAE)')
-    .action(async (o: { stdio?: boolean; nodeIpc?: boolean; ws?: boolean; port: string; host: string; model: string; sae?: string; runs: string; allow?: string[] }) => {
-      const { runDaemon, runWsDaemon } = require('../daemon-main') as typeof import('../daemon-main');
-      if (o.stdio || o.nodeIpc) return runDaemon(o.nodeIpc ? 'node-ipc' : 'stdio');
-      if (!o.ws) throw new Error('daemon: choose a transport: --stdio, --node-ipc or --ws');
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${o.port}: not a port number`);
-      await runWsDaemon({ host: o.host, port, runsDir: path.resolve(o.runs), settings: { model: o.model, sae: o.sae }, allow: (o.allow ?? []).map((d: string) => path.resolve(d)) });
-    });
+    .action(
+      async (o: {
+        stdio?: boolean;
+        nodeIpc?: boolean;
+        ws?: boolean;
+        port: string;
+        host: string;
+        model: string;
+        sae?: string;
+        runs: string;
+        allow?: string[];
+      }) => {
+        const { runDaemon, runWsDaemon } = require('../daemon-main') as typeof import('../daemon-main');
+        if (o.stdio || o.nodeIpc) return runDaemon(o.nodeIpc ? 'node-ipc' : 'stdio');
+        if (!o.ws) throw new Error('daemon: choose a transport: --stdio, --node-ipc or --ws');
+        const port = Number(o.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${o.port}: not a port number`);
+        await runWsDaemon({
+          host: o.host,
+          port,
+          runsDir: path.resolve(o.runs),
+          settings: { model: o.model, sae: o.sae },
+          allow: (o.allow ?? []).map((d: string) => path.resolve(d)),
+        });
+      },
+    );
 }

@@ -29,7 +29,15 @@ export function registerFeatures(program: Command): void {
       const t0 = performance.now();
       let last = 0;
       const r = await buildFeatureStore({
-        model, sae, corpus: o.corpus, out, maxTokens: o.tokens, contextSize: o.context, nTop: o.top, saePath: o.sae, modelPath: o.model,
+        model,
+        sae,
+        corpus: o.corpus,
+        out,
+        maxTokens: o.tokens,
+        contextSize: o.context,
+        nTop: o.top,
+        saePath: o.sae,
+        modelPath: o.model,
         onProgress: (done, total) => {
           if (done - last >= total / 10) {
             last = done;

@@ -55,7 +55,14 @@ export function registerLm(program: Command): void {
       const m = await loadModel(name, o);
       const spans = m.tokenizer.encode(text, { bos: o.bos });
       if (o.json) {
-        console.log(JSON.stringify({ ids: spans.map((s) => s.id), tokens: spans.map((s) => s.text), offsets: spans.map((s) => [s.start, s.end]), pieces: spans.map((s) => m.tokenizer.idToPiece(s.id)) }));
+        console.log(
+          JSON.stringify({
+            ids: spans.map((s) => s.id),
+            tokens: spans.map((s) => s.text),
+            offsets: spans.map((s) => [s.start, s.end]),
+            pieces: spans.map((s) => m.tokenizer.idToPiece(s.id)),
+          }),
+        );
       } else {
         for (const s of spans) console.log(`${String(s.id).padStart(6)}  [${s.start}, ${s.end})  ${JSON.stringify(s.text)}`);
       }
@@ -154,7 +161,9 @@ export function registerLm(program: Command): void {
 
   program
     .command('pull <name>')
-    .description('download a known checkpoint from the Hugging Face Hub into the models folder (stories260K, stories15M, gpt2, gemma-2-2b, gemma-scope-<release>/<path>)')
+    .description(
+      'download a known checkpoint from the Hugging Face Hub into the models folder (stories260K, stories15M, gpt2, gemma-2-2b, gemma-scope-<release>/<path>)',
+    )
     .option('--dir <dir>', 'models folder (default: JUMPLENS_MODELS or <repo>/models)')
     .option('--force', 'download again even if present')
     .option('--dry-run', 'print what would be downloaded')
@@ -167,7 +176,13 @@ export function registerLm(program: Command): void {
         if (plan.listUnder) console.log(`  (files under "${plan.listUnder.prefix}" listed at pull time) -> ${plan.listUnder.targetDir}`);
         return;
       }
-      const r = await pull(name, { dir, force: o.force, onFile: (f, s) => s !== 'done' && console.error(`${s === 'present' ? 'present    ' : 'downloading'} ${f.target}`) });
-      console.log(`${r.filter((x) => x.status === 'downloaded').length} downloaded, ${r.filter((x) => x.status === 'present').length} already present in ${dir}`);
+      const r = await pull(name, {
+        dir,
+        force: o.force,
+        onFile: (f, s) => s !== 'done' && console.error(`${s === 'present' ? 'present    ' : 'downloading'} ${f.target}`),
+      });
+      console.log(
+        `${r.filter((x) => x.status === 'downloaded').length} downloaded, ${r.filter((x) => x.status === 'present').length} already present in ${dir}`,
+      );
     });
 }

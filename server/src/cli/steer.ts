@@ -78,7 +78,13 @@ const describe = (iv: Intervention) => `#${iv.feature} ${iv.mode === 'ablate' ? 
 const tokList = (ts: TokenLogit[]) => ts.map((t) => `${JSON.stringify(t.token)} ${t.logit.toFixed(2)}`).join(', ');
 const shiftList = (ts: TokenShift[]) => ts.map((t) => `${JSON.stringify(t.token)} ${t.delta >= 0 ? '+' : ''}${t.delta.toFixed(2)}`).join(', ');
 
-function printHuman(r: SteerResult, interventions: Intervention[], logits: ReturnType<typeof featureLogits>, effect: ReturnType<typeof nextTokenEffect>, promptText: string): void {
+function printHuman(
+  r: SteerResult,
+  interventions: Intervention[],
+  logits: ReturnType<typeof featureLogits>,
+  effect: ReturnType<typeof nextTokenEffect>,
+  promptText: string,
+): void {
   const tty = !!process.stdout.isTTY;
   console.log(`prompt:    ${promptText}`);
   console.log(`steering:  ${interventions.map(describe).join(', ')} at ${r.hook}`);
@@ -90,7 +96,9 @@ function printHuman(r: SteerResult, interventions: Intervention[], logits: Retur
     console.log(`#${l.feature} promotes:   ${tokList(l.promoted)}`);
     console.log(`#${l.feature} suppresses: ${tokList(l.suppressed)}`);
   }
-  console.log(`next token after the prompt (position ${effect.position}): KL ${effect.kl.toFixed(4)} nats; rises ${shiftList(effect.rises)}; falls ${shiftList(effect.falls)}`);
+  console.log(
+    `next token after the prompt (position ${effect.position}): KL ${effect.kl.toFixed(4)} nats; rises ${shiftList(effect.rises)}; falls ${shiftList(effect.falls)}`,
+  );
 }
 
 export function registerSteer(program: Command): void {
@@ -101,10 +109,15 @@ export function registerSteer(program: Command): void {
     .requiredOption('--sae <path>', 'SAE folder or params.npz (spliced in at its hook)')
     .requiredOption('--text <text>', 'prompt')
     .option('--tokenizer <file>', 'tokenizer.bin for a llama2.c checkpoint')
-    .option('--feature <id[=v]>', 'feature to steer (repeatable): 209 with --clamp/--scale/--ablate, or 209=5, 209=2x, 209=ablate', (v: string, acc: string[]) => acc.concat(v), [])
-    .option('--clamp <value>', 'set the features\' activation to this value')
-    .option('--scale <factor>', 'multiply the features\' activation by this factor')
-    .option('--ablate', 'set the features\' activation to 0')
+    .option(
+      '--feature <id[=v]>',
+      'feature to steer (repeatable): 209 with --clamp/--scale/--ablate, or 209=5, 209=2x, 209=ablate',
+      (v: string, acc: string[]) => acc.concat(v),
+      [],
+    )
+    .option('--clamp <value>', "set the features' activation to this value")
+    .option('--scale <factor>', "multiply the features' activation by this factor")
+    .option('--ablate', "set the features' activation to 0")
     .option('--from-position <n>', 'first token position to steer (default: every position after BOS)')
     .option('--steps <n>', 'tokens to generate', '40')
     .option('--temperature <t>', '0 = greedy; > 0 samples', '0')
@@ -120,7 +133,10 @@ export function registerSteer(program: Command): void {
         topP: num('--top-p', o.topP, (x) => x > 0 && x <= 1, 'a number in (0, 1]'),
         seed: num('--seed', o.seed, Number.isInteger, 'an integer'),
       };
-      const spec = { interventions, fromPosition: o.fromPosition === undefined ? undefined : num('--from-position', o.fromPosition, isCount, 'a non-negative integer') };
+      const spec = {
+        interventions,
+        fromPosition: o.fromPosition === undefined ? undefined : num('--from-position', o.fromPosition, isCount, 'a non-negative integer'),
+      };
       const k = num('--top', o.top, isCount, 'a non-negative integer');
       await initBackend();
       const model = asSteerable(await loadModel(o.model, o));
@@ -130,7 +146,12 @@ export function registerSteer(program: Command): void {
         const t0 = performance.now();
         const r = steerGenerate(model, sae, prompt, spec, decoding);
         const ms = performance.now() - t0;
-        const logits = featureLogits(model, sae, interventions.map((iv) => iv.feature), k);
+        const logits = featureLogits(
+          model,
+          sae,
+          interventions.map((iv) => iv.feature),
+          k,
+        );
         const effect = nextTokenEffect(model, sae, prompt, prompt.length - 1, spec, k);
         if (o.json) console.log(JSON.stringify({ ...r, interventions, decoding, featureLogits: logits, nextToken: effect }));
         else {

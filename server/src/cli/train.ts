@@ -31,11 +31,19 @@ function archOf(name: unknown, where: string): string {
 }
 
 function progressBar(label: string): { update: (e: TrainProgressEvent) => void; stop: () => void } {
-  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} | L0 {l0} | EV {ev} | mse {mse} | dead {dead}`, hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: `${label} [{bar}] {value}/{total} | L0 {l0} | EV {ev} | mse {mse} | dead {dead}`, hideCursor: true },
+    Presets.shades_classic,
+  );
   let started = false;
   return {
     update: (e) => {
-      const payload = { l0: e['metrics/l0'].toFixed(1), ev: e['metrics/explained_variance'].toFixed(3), mse: e['losses/mse_loss'].toFixed(4), dead: e['sparsity/dead_features'] };
+      const payload = {
+        l0: e['metrics/l0'].toFixed(1),
+        ev: e['metrics/explained_variance'].toFixed(3),
+        mse: e['losses/mse_loss'].toFixed(4),
+        dead: e['sparsity/dead_features'],
+      };
       if (!started) {
         bar.start(e.totalSteps, e.step, payload);
         started = true;
@@ -124,7 +132,9 @@ export function registerTrain(program: Command): void {
         if (run.stopped) console.error(`stopped at step ${run.steps}; resume with: jumplens train --resume ${run.out}`);
         else {
           await writeTrainingCurves(run.out);
-          console.error(`wrote ${run.out} (L0 ${run.metrics['metrics/l0']?.toFixed(2)}, explained variance ${run.metrics['metrics/explained_variance']?.toFixed(4)})`);
+          console.error(
+            `wrote ${run.out} (L0 ${run.metrics['metrics/l0']?.toFixed(2)}, explained variance ${run.metrics['metrics/explained_variance']?.toFixed(4)})`,
+          );
         }
         run.dispose();
       } finally {
@@ -143,11 +153,19 @@ export function registerTrain(program: Command): void {
     .option('--context-size <n>', 'tokens per sequence (default: the SAE cfg context_size or 256)', trainFlag('contextSize'))
     .option('--skip-docs <n>', 'skip the first N documents (held-out tail)', nonNegativeInt)
     .option('--json', 'print JSON')
-    .action(async (o: { model: string; sae: string; corpus: string; hook?: string; tokens: number; contextSize?: number; skipDocs?: number; json?: boolean }) => {
-      await initBackend();
-      const r = await evalCommand(o);
-      console.log(o.json ? JSON.stringify(r, null, 2) : Object.entries(r.metrics).map(([k, v]) => `${k.padEnd(28)} ${v}`).join('\n'));
-    });
+    .action(
+      async (o: { model: string; sae: string; corpus: string; hook?: string; tokens: number; contextSize?: number; skipDocs?: number; json?: boolean }) => {
+        await initBackend();
+        const r = await evalCommand(o);
+        console.log(
+          o.json
+            ? JSON.stringify(r, null, 2)
+            : Object.entries(r.metrics)
+                .map(([k, v]) => `${k.padEnd(28)} ${v}`)
+                .join('\n'),
+        );
+      },
+    );
 
   program
     .command('sweep')
@@ -168,7 +186,7 @@ export function registerTrain(program: Command): void {
 
   program
     .command('sweep-threshold')
-    .description('rescale a JumpReLU SAE\'s thresholds and report the L0 / FVU / delta-loss curve without retraining')
+    .description("rescale a JumpReLU SAE's thresholds and report the L0 / FVU / delta-loss curve without retraining")
     .requiredOption('--sae <dir>', 'JumpReLU SAE directory')
     .requiredOption('--model <path>', 'language model')
     .requiredOption('--corpus <path>', 'evaluation text')
@@ -180,7 +198,8 @@ export function registerTrain(program: Command): void {
     .action(async (o: { sae: string; model: string; corpus: string; scales: string; tokens: number; skipDocs?: number; out?: string; json?: boolean }) => {
       await initBackend();
       const scales = o.scales.split(',').map(Number);
-      if (!scales.length || !scales.every((x) => Number.isFinite(x) && x > 0)) throw new Error(`--scales ${o.scales}: expected a comma-separated list of positive numbers`);
+      if (!scales.length || !scales.every((x) => Number.isFinite(x) && x > 0))
+        throw new Error(`--scales ${o.scales}: expected a comma-separated list of positive numbers`);
       const rows = await sweepThreshold({ ...o, scales });
       if (o.json) console.log(JSON.stringify(rows, null, 2));
       else for (const r of rows) console.log(`scale ${r.scale}\tL0 ${r.l0.toFixed(2)}\tFVU ${r.fvu.toFixed(4)}\tdelta LM loss ${r.delta_lm_loss.toFixed(4)}`);

@@ -77,7 +77,8 @@ export function acquireJobLock(dir: string, owner: string): boolean {
       }
       return true;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${file}: cannot create the job lock (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new Error(`${file}: cannot create the job lock (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
     const st = lockState(dir);
     if (st.state === 'live' && st.info?.owner === owner && st.info.pid === process.pid) return false;

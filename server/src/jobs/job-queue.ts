@@ -167,7 +167,7 @@ export class JobQueue extends EventEmitter<{ event: [JobEvent] }> {
     worker.on('error', (e) => {
       if (ended) return;
       ended = true;
-      this.onExit(r, { type: "error", error: `worker crashed: ${e instanceof Error ? e.message || e.stack : String(e)}` });
+      this.onExit(r, { type: 'error', error: `worker crashed: ${e instanceof Error ? e.message || e.stack : String(e)}` });
     });
     worker.on('exit', (code) => {
       if (ended) return;

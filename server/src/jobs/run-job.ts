@@ -17,8 +17,10 @@ export type Emit = (m: WorkerToQueue) => void;
 
 export async function runJob(inp: WorkerInput, emit: Emit, signal: AbortSignal): Promise<unknown> {
   const { spec, dir } = inp;
-  if (spec.tokens !== undefined && !(Number.isInteger(spec.tokens) && spec.tokens >= 1)) throw new Error(`${spec.kind} job: "tokens" must be an integer ≥ 1, got ${JSON.stringify(spec.tokens)}`);
-  if (spec.scales !== undefined && !(Array.isArray(spec.scales) && spec.scales.length > 0 && spec.scales.every((x) => Number.isFinite(x) && x > 0))) throw new Error(`${spec.kind} job: "scales" must be a non-empty list of positive numbers`);
+  if (spec.tokens !== undefined && !(Number.isInteger(spec.tokens) && spec.tokens >= 1))
+    throw new Error(`${spec.kind} job: "tokens" must be an integer ≥ 1, got ${JSON.stringify(spec.tokens)}`);
+  if (spec.scales !== undefined && !(Array.isArray(spec.scales) && spec.scales.length > 0 && spec.scales.every((x) => Number.isFinite(x) && x > 0)))
+    throw new Error(`${spec.kind} job: "scales" must be a non-empty list of positive numbers`);
   const report = await initBackend();
   emit({ type: 'log', line: `backend ${report.kind} (${report.label})` });
   switch (spec.kind) {
@@ -43,7 +45,10 @@ export async function runJob(inp: WorkerInput, emit: Emit, signal: AbortSignal):
           onProgress: (tokens, total) => emit({ type: 'progress', step: tokens, total, message: `${tokens}/${total} tokens` }),
         });
         if (!beside) registerStore(path.dirname(dir), spec.sae, out);
-        emit({ type: 'log', line: `feature store written to ${out}${beside ? '' : ` (registered for ${spec.sae} in ${path.join(path.dirname(dir), STORE_INDEX_FILE)})`}` });
+        emit({
+          type: 'log',
+          line: `feature store written to ${out}${beside ? '' : ` (registered for ${spec.sae} in ${path.join(path.dirname(dir), STORE_INDEX_FILE)})`}`,
+        });
         return { store: r.file, tokens: r.tokens };
       } finally {
         sae.dispose();

@@ -83,10 +83,12 @@ const STATES = new Set(['queued', 'running', 'done', 'failed', 'cancelled', 'int
 
 /** Why a parsed job.json is not a job (valid JSON such as `null` or `[]` is not), or undefined. */
 function jobShapeProblem(j: unknown): string | undefined {
-  if (typeof j !== 'object' || j === null || Array.isArray(j)) return `not a job: expected a JSON object, got ${j === null ? 'null' : Array.isArray(j) ? 'an array' : typeof j}`;
+  if (typeof j !== 'object' || j === null || Array.isArray(j))
+    return `not a job: expected a JSON object, got ${j === null ? 'null' : Array.isArray(j) ? 'an array' : typeof j}`;
   const o = j as Record<string, unknown>;
   if (typeof o.id !== 'string') return 'not a job: "id" must be a string';
-  if (typeof o.spec !== 'object' || o.spec === null || typeof (o.spec as { kind?: unknown }).kind !== 'string') return 'not a job: "spec" must be an object with a "kind"';
+  if (typeof o.spec !== 'object' || o.spec === null || typeof (o.spec as { kind?: unknown }).kind !== 'string')
+    return 'not a job: "spec" must be an object with a "kind"';
   if (typeof o.state !== 'string' || !STATES.has(o.state)) return `not a job: unknown "state" ${JSON.stringify(o.state)}`;
   return undefined;
 }

@@ -18,6 +18,11 @@ port.on('message', (m: QueueToWorker) => {
 runJob(workerData as WorkerInput, emit, ac.signal).then(
   // Results cross postMessage as JSON (functions or class instances in them would not clone), tagged
   // with the job's kind so readers know their shape (protocol/jobs.ts JobResult).
-  (result) => emit(ac.signal.aborted ? { type: 'cancelled' } : { type: 'done', result: { ...JSON.parse(JSON.stringify(result ?? {})), kind: (workerData as WorkerInput).spec.kind } }),
+  (result) =>
+    emit(
+      ac.signal.aborted
+        ? { type: 'cancelled' }
+        : { type: 'done', result: { ...JSON.parse(JSON.stringify(result ?? {})), kind: (workerData as WorkerInput).spec.kind } },
+    ),
   (e: unknown) => emit(ac.signal.aborted ? { type: 'cancelled' } : { type: 'error', error: e instanceof Error ? e.message : String(e) }),
 );

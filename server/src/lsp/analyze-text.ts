@@ -15,7 +15,14 @@ export async function analyzeText(session: EngineSession, settings: DaemonSettin
   const a = new DocumentAnalysis(engine);
   try {
     const doc = TextDocument.create('untitled:ws', 'plaintext', 1, text);
-    const r = await a.update({ segments: [wholeDocument(text)], bos: ds.bos, version: 1, topK: topK ?? ds.topK, maxTokens: ds.maxTokens, positionAt: (o) => doc.positionAt(o) });
+    const r = await a.update({
+      segments: [wholeDocument(text)],
+      bos: ds.bos,
+      version: 1,
+      topK: topK ?? ds.topK,
+      maxTokens: ds.maxTokens,
+      positionAt: (o) => doc.positionAt(o),
+    });
     return r?.tokens ?? [];
   } finally {
     a.dispose();

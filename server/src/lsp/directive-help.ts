@@ -41,10 +41,14 @@ export function directiveHover(line: string, ds: DocumentSettings, engine: Engin
   const out = [`**@${d.name}** — ${DOCS[d.name]}`, ''];
   switch (d.name) {
     case 'model':
-      if (engine) out.push(`Resolved to \`${engine.modelPath}\`: ${engine.model.config.name}, d_model ${engine.model.config.dModel}, ${engine.model.config.nLayers} layers.`);
+      if (engine)
+        out.push(
+          `Resolved to \`${engine.modelPath}\`: ${engine.model.config.name}, d_model ${engine.model.config.dModel}, ${engine.model.config.nLayers} layers.`,
+        );
       break;
     case 'sae':
-      if (engine?.sae) out.push(`Resolved to \`${engine.saePath}\`: ${engine.sae.architecture}, d_sae ${engine.sae.dSae}, trained on \`${engine.sae.hookName || '?'}\`.`);
+      if (engine?.sae)
+        out.push(`Resolved to \`${engine.saePath}\`: ${engine.sae.architecture}, d_sae ${engine.sae.dSae}, trained on \`${engine.sae.hookName || '?'}\`.`);
       else if (ds.engine.sae === null) out.push('No SAE: tokens only.');
       break;
     case 'hook':

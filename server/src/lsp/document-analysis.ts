@@ -179,7 +179,14 @@ export class DocumentAnalysis {
     };
   }
 
-  private finish(inp: AnalyzeInput, spans: TokenSpan[], states: TokenState[], recomputedFrom: number, recomputed: number, partial: AnalysisResult['partial']): AnalysisResult {
+  private finish(
+    inp: AnalyzeInput,
+    spans: TokenSpan[],
+    states: TokenState[],
+    recomputedFrom: number,
+    recomputed: number,
+    partial: AnalysisResult['partial'],
+  ): AnalysisResult {
     this.spans = spans;
     this.states = states;
     this.last = { version: inp.version, recomputedFrom, recomputed, tokens: this.tokenFeatures(inp.positionAt), partial };

@@ -20,7 +20,11 @@ export function documentDiagnostics(file: PromptFile | undefined, firstLineLengt
     // An SAE that does not fit a model chosen by `@model` is that line's doing when no `@sae` is given.
     const at = part && (lines[part] ?? (part === 'sae' ? lines.model : undefined));
     const msg = load.error instanceof Error ? load.error.message : String(load.error);
-    out.push(at ? diag(at, DiagnosticSeverity.Error, msg) : diag({ line: 0, start: 0, end: firstLineLength }, DiagnosticSeverity.Error, `${part ? `jumplens.${part}: ` : ''}${msg}`));
+    out.push(
+      at
+        ? diag(at, DiagnosticSeverity.Error, msg)
+        : diag({ line: 0, start: 0, end: firstLineLength }, DiagnosticSeverity.Error, `${part ? `jumplens.${part}: ` : ''}${msg}`),
+    );
   }
   const e = load.engine;
   if (e?.sae?.hookName && lines.hook && e.hook !== e.sae.hookName) {

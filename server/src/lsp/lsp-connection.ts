@@ -26,7 +26,12 @@ import type { LspClient, ProgressReporter } from './lsp-client';
 import { LspServer, type LspServerDeps } from './lsp-server';
 
 /** Builds the LspServer for `connection` and routes every message to it; `onShutdown` frees what the root built. */
-export function bindLspConnection(connection: Connection, deps: LspServerDeps, onShutdown: () => Promise<void>, onWorkspace?: (folders: string[]) => void): LspServer {
+export function bindLspConnection(
+  connection: Connection,
+  deps: LspServerDeps,
+  onShutdown: () => Promise<void>,
+  onWorkspace?: (folders: string[]) => void,
+): LspServer {
   let hasProgress = false;
   /** Server-created progresses, by token, so a cancel from the editor reaches its job. */
   const cancels = new Map<ProgressToken, () => void>();
@@ -44,7 +49,8 @@ export function bindLspConnection(connection: Connection, deps: LspServerDeps, o
     publishDiagnostics: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
     error: (message) => connection.console.error(message),
     configuration: (section) => connection.workspace.getConfiguration(section),
-    refresh: (what) => void (what === 'semanticTokens' ? connection.languages.semanticTokens.refresh() : connection.languages.inlayHint.refresh()).catch(() => undefined),
+    refresh: (what) =>
+      void (what === 'semanticTokens' ? connection.languages.semanticTokens.refresh() : connection.languages.inlayHint.refresh()).catch(() => undefined),
     async progress(token) {
       if (token !== undefined) return progressOn(token);
       if (!hasProgress) return undefined;

@@ -91,7 +91,10 @@ export class LspServer {
 
   initialize(params: InitializeParams): InitializeResult {
     // The workspace folders travel with the options, so every settings refresh keeps them (model lookup).
-    const folders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : [])).map((f) => f.uri).filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
+    const folders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : []))
+      .map((f) => f.uri)
+      .filter((u) => u.startsWith('file:'))
+      .map((u) => fileURLToPath(u));
     this.initOptions = { ...((params.initializationOptions as object | null) ?? {}), workspaceFolders: folders };
     this.settings = mergeSettings(DEFAULT_SETTINGS, this.initOptions);
     this.hasConfiguration = params.capabilities.workspace?.configuration === true;
@@ -190,7 +193,12 @@ export class LspServer {
     if (!hit || !e) return null;
     const base = hoverMarkdown(hit.t, { store: e.store, hook: e.hook, sae: e.sae !== undefined });
     // The top features' promoted/suppressed tokens, cached per SAE and feature (session/steering.ts).
-    const effects = e.sae ? this.logitEffects(e, hit.t.top.map((f) => f.id)) : '';
+    const effects = e.sae
+      ? this.logitEffects(
+          e,
+          hit.t.top.map((f) => f.id),
+        )
+      : '';
     return {
       contents: { kind: 'markdown', value: effects ? `${base}\n\n${effects}` : base },
       range: hit.t.range,

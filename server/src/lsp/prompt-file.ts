@@ -198,7 +198,12 @@ export function parsePromptFile(text: string): PromptFile {
         return;
       }
       const prev = directiveLines[name];
-      if (prev) problems.push({ ...span, severity: 'warning', message: `@${name} is already set on line ${prev.line + 1}; this line wins (directives apply to the whole file)` });
+      if (prev)
+        problems.push({
+          ...span,
+          severity: 'warning',
+          message: `@${name} is already set on line ${prev.line + 1}; this line wins (directives apply to the whole file)`,
+        });
       Object.assign(overrides, r.set);
       directiveLines[name] = span;
       return;

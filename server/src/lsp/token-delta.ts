@@ -19,7 +19,16 @@ export class TokenDeltaEncoder {
     let start = 0;
     while (start < n && same(prev.tokens[start], p.tokens[start], prev.keys[start], keys[start])) start++;
     let tail = 0;
-    while (tail < n - start && same(prev.tokens[prev.tokens.length - 1 - tail], p.tokens[p.tokens.length - 1 - tail], prev.keys[prev.keys.length - 1 - tail], keys[keys.length - 1 - tail])) tail++;
+    while (
+      tail < n - start &&
+      same(
+        prev.tokens[prev.tokens.length - 1 - tail],
+        p.tokens[p.tokens.length - 1 - tail],
+        prev.keys[prev.keys.length - 1 - tail],
+        keys[keys.length - 1 - tail],
+      )
+    )
+      tail++;
     return {
       ...p,
       tokens: p.tokens.slice(start, p.tokens.length - tail),

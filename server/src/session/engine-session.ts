@@ -165,7 +165,10 @@ export class EngineSession {
           throw EngineLoadError.wrap('sae', e);
         });
         if (sae.dIn !== model.config.dModel) {
-          throw new EngineLoadError('sae', `${saePath}: SAE d_in ${sae.dIn} does not match model ${model.config.name} d_model ${model.config.dModel} (set an SAE trained on this model, or none)`);
+          throw new EngineLoadError(
+            'sae',
+            `${saePath}: SAE d_in ${sae.dIn} does not match model ${model.config.name} d_model ${model.config.dModel} (set an SAE trained on this model, or none)`,
+          );
         }
       }
       const hook = spec.hook || sae?.hookName || `blocks.${Math.max(0, model.config.nLayers - 1)}.hook_resid_post`;
@@ -221,7 +224,10 @@ export class EngineSession {
     const m = this.models.get(modelPath);
     if (!m || --m.refs > 0) return;
     this.models.delete(modelPath);
-    void m.promise.then((model) => model.dispose(), () => undefined);
+    void m.promise.then(
+      (model) => model.dispose(),
+      () => undefined,
+    );
   }
 
   private disposeEngine(e: Engine): void {
@@ -260,7 +266,10 @@ export class EngineSession {
 
 /** The SAE shipped in assets/default-sae (trained on stories260K), from sources or the bundle. */
 export function defaultSaePath(): string | undefined {
-  for (const up of [['..', '..', '..'], ['..', '..']]) {
+  for (const up of [
+    ['..', '..', '..'],
+    ['..', '..'],
+  ]) {
     const dir = path.resolve(__dirname, ...up, 'assets', 'default-sae');
     if (existsSync(path.join(dir, 'cfg.json'))) return dir;
   }

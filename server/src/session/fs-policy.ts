@@ -40,7 +40,13 @@ export class FsPolicy {
 
   /** The allowed roots, real paths. */
   allowedRoots(): string[] {
-    return [...new Set(this.roots().filter((r): r is string => !!r).map(realPathOf))];
+    return [
+      ...new Set(
+        this.roots()
+          .filter((r): r is string => !!r)
+          .map(realPathOf),
+      ),
+    ];
   }
 
   allows(p: string): boolean {
@@ -50,7 +56,8 @@ export class FsPolicy {
 
   /** Throws unless `p` is under an allowed root; `what` names the field in the message. */
   checkRead(p: string, what: string): void {
-    if (!this.allows(p)) throw new Error(`${what} ${JSON.stringify(p)} is outside the folders JumpLens may use (workspace, runs, models, assets, paths chosen in settings)`);
+    if (!this.allows(p))
+      throw new Error(`${what} ${JSON.stringify(p)} is outside the folders JumpLens may use (workspace, runs, models, assets, paths chosen in settings)`);
   }
 
   checkWrite(p: string, what: string): void {

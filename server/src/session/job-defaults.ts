@@ -70,7 +70,10 @@ function wrap<T>(kind: string, f: () => T, extra = ''): T {
 
 function corpusOf(kind: string, given: string | undefined, ctx: JobDefaultsContext): string {
   const c = given ?? ctx.corpus ?? bundledCorpusPath();
-  if (!c) throw new Error(`${kind} job: no corpus: give "corpus" in the job or set jumplens.jobs.corpus (the bundled ${BUNDLED_CORPUS.join('/')} is missing from ${REPO_ROOT})`);
+  if (!c)
+    throw new Error(
+      `${kind} job: no corpus: give "corpus" in the job or set jumplens.jobs.corpus (the bundled ${BUNDLED_CORPUS.join('/')} is missing from ${REPO_ROOT})`,
+    );
   // A file that does not exist fails the job itself (its outcome names the file), as any other bad input does.
   return path.resolve(c);
 }
@@ -118,6 +121,9 @@ export function withJobDefaultsPort(jobs: JobsPort, ctx: () => JobDefaultsContex
 }
 
 /** What the daemon's settings say a job defaults to. */
-export function jobDefaultsContext(s: { sae?: string; model: string; hook?: string; jobsCorpus?: string; search: ModelSearch }, defaultSae: string | undefined): JobDefaultsContext {
+export function jobDefaultsContext(
+  s: { sae?: string; model: string; hook?: string; jobsCorpus?: string; search: ModelSearch },
+  defaultSae: string | undefined,
+): JobDefaultsContext {
   return { sae: s.sae ?? defaultSae, model: s.model, hook: s.hook, corpus: s.jobsCorpus, search: s.search };
 }

@@ -62,7 +62,8 @@ export function mergeSettings(base: DaemonSettings, raw: unknown): DaemonSetting
   if (typeof o.debounceMs === 'number' && o.debounceMs >= 0) s.debounceMs = o.debounceMs;
   if (typeof o.modelsDir === 'string') s.modelsDir = o.modelsDir || undefined;
   if (Array.isArray(o.workspaceFolders)) s.workspaceFolders = o.workspaceFolders.filter((x): x is string => typeof x === 'string' && x !== '');
-  if (typeof o.denseFeatureThreshold === 'number' && o.denseFeatureThreshold > 0 && o.denseFeatureThreshold <= 1) s.denseFeatureThreshold = o.denseFeatureThreshold;
+  if (typeof o.denseFeatureThreshold === 'number' && o.denseFeatureThreshold > 0 && o.denseFeatureThreshold <= 1)
+    s.denseFeatureThreshold = o.denseFeatureThreshold;
   const jobs = o.jobs as Record<string, unknown> | undefined;
   if (jobs && typeof jobs === 'object' && typeof jobs.corpus === 'string') s.jobsCorpus = jobs.corpus || undefined;
   const ih = o.inlayHints as Record<string, unknown> | undefined;

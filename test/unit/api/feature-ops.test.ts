@@ -35,7 +35,10 @@ test('listFeatures hides features denser than maxDensity (default 1%) and sorts 
   assert.ok(def.density.every((x) => x <= 0.01));
   const mid = list({ minDensity: 0.005, maxDensity: 0.02 });
   assert.ok(mid.density.every((x) => x >= 0.005 && x <= 0.02));
-  assert.deepEqual(mid.density, mid.ids.map((j) => d[j]));
+  assert.deepEqual(
+    mid.density,
+    mid.ids.map((j) => d[j]),
+  );
 });
 
 test('listFeatures pages, sorts by max activation ascending and by id', () => {
@@ -90,15 +93,24 @@ test('promoted/suppressed tokens come from the decoder row through the unembeddi
   const dModel = 4;
   const vocab = 6;
   // Feature 0's decoder row is e_0; W_U's row 0 gives token 3 the largest logit and token 1 the smallest.
-  const wDec = tf.tensor2d(Array.from({ length: ctx.store.dSae * dModel }, (_, i) => (i % (dModel + 1) === 0 && i < dModel ? 1 : 0)), [ctx.store.dSae, dModel]);
+  const wDec = tf.tensor2d(
+    Array.from({ length: ctx.store.dSae * dModel }, (_, i) => (i % (dModel + 1) === 0 && i < dModel ? 1 : 0)),
+    [ctx.store.dSae, dModel],
+  );
   const wU = tf.tensor2d([0, -5, 1, 9, 2, 0.5, ...new Array(vocab * (dModel - 1)).fill(0)], [dModel, vocab]);
   const c2: FeatureOpsContext = { ...ctx, unembed: { wDec, wU }, logitTopK: 2 };
   const n0 = tf.memory().numTensors;
   for (let i = 0; i < 3; i++) featureCard(c2, 0);
   assert.equal(tf.memory().numTensors, n0);
   const c = featureCard(c2, 0);
-  assert.deepEqual(c.promoted?.map((p) => p.logit), [9, 2]);
-  assert.deepEqual(c.suppressed?.map((p) => p.logit), [-5, 0]);
+  assert.deepEqual(
+    c.promoted?.map((p) => p.logit),
+    [9, 2],
+  );
+  assert.deepEqual(
+    c.suppressed?.map((p) => p.logit),
+    [-5, 0],
+  );
   assert.equal(c.promoted?.[0].token, pieceText(ctx.tokenizer, 3));
   wDec.dispose();
   wU.dispose();
@@ -106,7 +118,13 @@ test('promoted/suppressed tokens come from the decoder row through the unembeddi
 
 test('importLabels reads a Neuronpedia export; bad requests are refused with a reason', () => {
   const f = path.join(tmp.dir, 'np.json');
-  writeFileSync(f, JSON.stringify([{ index: '3', description: 'dialogue openers' }, { index: 4, explanation: 'the word "mom"' }]));
+  writeFileSync(
+    f,
+    JSON.stringify([
+      { index: '3', description: 'dialogue openers' },
+      { index: 4, explanation: 'the word "mom"' },
+    ]),
+  );
   assert.deepEqual(handleFeatureRequest(ctx, { id: 1, op: 'importLabels', file: f }), { imported: 2 });
   assert.deepEqual(list({ query: 'mom', maxDensity: 1 }).ids, [4]);
   assert.throws(() => handleFeatureRequest(ctx, { id: 1, op: 'importLabels', file: path.join(tmp.dir, 'missing.json') }), /missing\.json/);
@@ -158,7 +176,10 @@ test('logit effect by patching stories260K: the decoder direction moves logits, 
     assert.ok(na > 1e-8, 'the direction changes the logits');
     assert.ok(dot / na < -0.9, `negated direction reverses the effect (cos ≈ ${(dot / na).toFixed(3)})`);
     const zero = logitEffectByPatching(model, hook, wDec, prompt, () => 0)(1);
-    assert.ok(zero.every((x) => Math.abs(x) < 1e-5), 'zero scale, zero effect');
+    assert.ok(
+      zero.every((x) => Math.abs(x) < 1e-5),
+      'zero scale, zero effect',
+    );
     const card = featureCard({ ...ctx, tokenizer: model.tokenizer, logitEffect: eff, logitTopK: 5 }, 0);
     assert.equal(card.promoted?.length, 5);
     assert.ok(card.promoted!.every((p, i) => i === 0 || card.promoted![i - 1].logit >= p.logit));
@@ -195,7 +216,10 @@ test('the registry opens <sae>/features once; featureOpsFor refuses a store of a
     assert.equal(card.promoted?.length, 10);
     assert.ok(card.promoted![0].logit > card.suppressed![0].logit);
     const wrong = tf.zeros([3, model.config.dModel]);
-    assert.throws(() => featureOpsFor(store, model, { hookName: 'blocks.2.hook_resid_post', params: () => ({ W_dec: wrong }) }), /has \d+ features but the SAE's W_dec has 3 rows/);
+    assert.throws(
+      () => featureOpsFor(store, model, { hookName: 'blocks.2.hook_resid_post', params: () => ({ W_dec: wrong }) }),
+      /has \d+ features but the SAE's W_dec has 3 rows/,
+    );
     wDec.dispose();
     wrong.dispose();
   } finally {

@@ -102,7 +102,11 @@ test('the scanner finds bare imports, requires and dynamic imports, and rejects 
   const bad = unresolved(refs, new Set(['extension/dist/server/x.mjs']));
   assert.equal(bad.length, 2, bad.join('\n'));
   assert.match(bad.join('\n'), /package vega is not in the \.vsix[\s\S]*package vega-lite is not/);
-  assert.equal(unresolved(await importsOf('extension/dist/server/w.js', 'require("vscode")'), new Set()).length, 1, 'vscode outside the client bundle must be flagged');
+  assert.equal(
+    unresolved(await importsOf('extension/dist/server/w.js', 'require("vscode")'), new Set()).length,
+    1,
+    'vscode outside the client bundle must be flagged',
+  );
 });
 
 test('the .vsix holds the bundles, .wasm files, model, tokenizer, default SAE with its feature store, and corpus; no maps, no node_modules', () => {
@@ -124,7 +128,10 @@ test('the .vsix holds the bundles, .wasm files, model, tokenizer, default SAE wi
     'extension/assets/corpus/README.md',
   ];
   for (const f of need) assert.ok(entries.has(f), `${f} is not in the .vsix`);
-  assert.ok([...entries].some((f) => f.startsWith('extension/assets/corpus/') && f.endsWith('.json')), 'no corpus in assets/corpus');
+  assert.ok(
+    [...entries].some((f) => f.startsWith('extension/assets/corpus/') && f.endsWith('.json')),
+    'no corpus in assets/corpus',
+  );
   // Next to the SAE, where the daemon looks for a store (<sae>/features).
   assert.ok(entries.has('extension/assets/default-sae/features/feature_store.safetensors'), 'the default SAE has no feature store in the .vsix');
   const junk = [...entries].filter((f) => /\.map$|node_modules\/|\.ts$|(^|\/)test\//.test(f));
@@ -137,7 +144,10 @@ test('every import left in the bundles resolves inside the .vsix, to a Node buil
   const bundles = [...entries].filter((f) => /^extension\/dist\/.*\.(m?js|cjs)$/.test(f) && !f.startsWith('extension/dist/webview/'));
   assert.ok(bundles.length >= 5, bundles.join(', '));
   const refs = (await Promise.all(bundles.map((f) => importsOf(f, Buffer.from(files[f]).toString('utf8'))))).flat();
-  assert.ok(refs.some((r) => r.specifier === './vega.mjs'), 'no bundle imports vega: the scan missed the sweep plots');
+  assert.ok(
+    refs.some((r) => r.specifier === './vega.mjs'),
+    'no bundle imports vega: the scan missed the sweep plots',
+  );
   assert.deepEqual(unresolved(refs, entries), []);
 });
 
@@ -176,6 +186,25 @@ test('from the unpacked .vsix with no node_modules: vega draws an SVG, the CLI r
   const stories = JSON.parse(readFileSync(path.join(ext, 'assets', 'corpus', 'tinystories-train-700-999.json'), 'utf8')) as string[];
   writeFileSync(path.join(tmp.dir, 'three.json'), JSON.stringify(stories.slice(0, 3)));
   const out = path.join(tmp.dir, 'run');
-  cli('train', '--model', 'stories260K.bin', '--hook', 'blocks.2.hook_resid_post', '--corpus', path.join(tmp.dir, 'three.json'), '--arch', 'jumprelu', '--d-sae', '16', '--batch-size', '64', '--steps', '2', '--out', out, '--json');
+  cli(
+    'train',
+    '--model',
+    'stories260K.bin',
+    '--hook',
+    'blocks.2.hook_resid_post',
+    '--corpus',
+    path.join(tmp.dir, 'three.json'),
+    '--arch',
+    'jumprelu',
+    '--d-sae',
+    '16',
+    '--batch-size',
+    '64',
+    '--steps',
+    '2',
+    '--out',
+    out,
+    '--json',
+  );
   assert.match(readFileSync(path.join(out, 'curves.svg'), 'utf8'), /^<svg[\s\S]*<\/svg>$/);
 });

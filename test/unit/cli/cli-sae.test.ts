@@ -47,8 +47,15 @@ test('jumplens sae info / encode / decode / convert on real files', async () => 
     for (const row of sparse) {
       const dense = Array.from(want.slice(row.token * 32, (row.token + 1) * 32));
       assert.equal(row.l0, dense.filter((v) => v > 0).length);
-      const best = dense.map((v, i) => ({ v, i })).filter((e) => e.v > 0).sort((a, b) => b.v - a.v).slice(0, 3);
-      assert.deepEqual(row.features.map((e) => e.id), best.map((e) => e.i));
+      const best = dense
+        .map((v, i) => ({ v, i }))
+        .filter((e) => e.v > 0)
+        .sort((a, b) => b.v - a.v)
+        .slice(0, 3);
+      assert.deepEqual(
+        row.features.map((e) => e.id),
+        best.map((e) => e.i),
+      );
     }
 
     const dec = cli('sae', 'decode', '--sae', saeDir, '--in', path.join(dir, 'f.npy'), '--out', path.join(dir, 'xh.npy'));
@@ -84,7 +91,16 @@ test('jumplens sae info / encode / decode / convert on real files', async () => 
     for (const n of ['W_enc', 'W_dec', 'b_enc', 'b_dec', 'threshold']) members[`${n}.npy`] = npyBytes(p[n].dataSync() as Float32Array, p[n].shape);
     mkdirSync(path.join(dir, 'gs'));
     writeFileSync(path.join(dir, 'gs', 'params.npz'), zipSync(members));
-    const conv = cli('sae', 'convert', path.join(dir, 'gs', 'params.npz'), path.join(dir, 'converted'), '--hook', 'blocks.12.hook_resid_post', '--dtype', 'bfloat16');
+    const conv = cli(
+      'sae',
+      'convert',
+      path.join(dir, 'gs', 'params.npz'),
+      path.join(dir, 'converted'),
+      '--hook',
+      'blocks.12.hook_resid_post',
+      '--dtype',
+      'bfloat16',
+    );
     assert.equal(conv.status, 0, conv.stderr);
     const info2 = JSON.parse(cli('sae', 'info', path.join(dir, 'converted'), '--json').stdout);
     assert.equal(info2.hook, 'blocks.12.hook_resid_post');

@@ -19,10 +19,19 @@ test('lm tokenize --json and lm generate', () => {
   assert.equal(t.code, 0, t.err);
   const j = JSON.parse(t.out);
   assert.deepEqual(j.ids, [1, 291, 376, 400, 428]);
-  assert.deepEqual(j.offsets, [[0, 0], [0, 3], [3, 10], [10, 13], [13, 14]]);
+  assert.deepEqual(j.offsets, [
+    [0, 0],
+    [0, 3],
+    [3, 10],
+    [10, 13],
+    [13, 14],
+  ]);
   const g = cli('lm', 'generate', model(), '--text', 'The little dog', '--steps', '26', '--json');
   assert.equal(g.code, 0, g.err);
-  assert.equal(JSON.parse(g.out).ids.join(' '), '1 291 376 400 428 286 261 376 298 315 421 395 317 426 338 401 396 267 337 335 311 267 422 419 269 311 267 422 419 426 385');
+  assert.equal(
+    JSON.parse(g.out).ids.join(' '),
+    '1 291 376 400 428 286 261 376 298 315 421 395 317 426 338 401 396 267 337 335 311 267 422 419 269 311 267 422 419 426 385',
+  );
 });
 
 test('lm run writes activation and logits .npy; lm eval prints the loss; bad hook fails clearly', () => {

@@ -14,7 +14,10 @@ function cli(...args: string[]): { out: string; err: string; code: number } {
 
 test('--feature specs: bare ids take --clamp/--scale/--ablate; id=v, id=Fx, id=ablate per feature', () => {
   assert.deepEqual(parseInterventions(['209'], { clamp: '5' }), [{ feature: 209, mode: 'clamp', value: 5 }]);
-  assert.deepEqual(parseInterventions(['209', '840'], { ablate: true }), [{ feature: 209, mode: 'ablate' }, { feature: 840, mode: 'ablate' }]);
+  assert.deepEqual(parseInterventions(['209', '840'], { ablate: true }), [
+    { feature: 209, mode: 'ablate' },
+    { feature: 840, mode: 'ablate' },
+  ]);
   assert.deepEqual(parseInterventions(['209=2.5x', '3=-1', '7=ablate'], {}), [
     { feature: 209, mode: 'scale', value: 2.5 },
     { feature: 3, mode: 'clamp', value: -1 },
@@ -32,7 +35,7 @@ test('markDiffs brackets each run of differing tokens', () => {
   assert.equal(markDiffs(['x', 'y'], [true, false], true), '\x1b[7mx\x1b[0my');
 });
 
-test('jumplens steer --json: the unsteered continuation is lm generate\'s; ablation changes the steered one', () => {
+test("jumplens steer --json: the unsteered continuation is lm generate's; ablation changes the steered one", () => {
   const model = sharedFile('models', 'stories260K.bin');
   const sae = path.join(REPO_ROOT, 'assets', 'default-sae');
   const text = 'Once upon a time, there was a little girl named Lily. She loved to play';

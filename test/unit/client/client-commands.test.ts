@@ -28,14 +28,22 @@ const load = (Module as unknown as { _load: (req: string, ...rest: unknown[]) =>
 (Module as unknown as { _load: typeof load })._load = (req, ...rest) => (req === 'vscode' ? vscodeStub : load(req, ...rest));
 const { COMMANDS, registerCommands } = require('../../../client/src/commands') as typeof import('../../../client/src/commands');
 
-const contributed: string[] = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).contributes.commands.map((c: { command: string }) => c.command);
+const contributed: string[] = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).contributes.commands.map(
+  (c: { command: string }) => c.command,
+);
 
 function fakeCtx() {
   const log: string[] = [];
   const ctx = {
     extension: { subscriptions: [] as unknown[] },
     output: { appendLine: (l: string) => void log.push(l) },
-    decorations: { enabled: true, renders: 0, renderAll() { this.renders++; } },
+    decorations: {
+      enabled: true,
+      renders: 0,
+      renderAll() {
+        this.renders++;
+      },
+    },
     restart: async () => {
       throw new Error('daemon binary missing');
     },

@@ -98,7 +98,13 @@ test('tokenAt finds the token under a position (end-exclusive, BOS never) and fo
   const { tokenAt, focusLinksMarkdown } = await import('../../../client/src/hover-links');
   const r = (l: number, a: number, b: number) => ({ start: { line: l, character: a }, end: { line: l, character: b } });
   const bos = { ...tok(1, r(0, 0, 0)), top: [{ id: 9, act: 1 }] };
-  const a = { ...tok(0.5, r(0, 0, 4)), top: [{ id: 3, act: 1.5 }, { id: 17, act: 0.2 }] };
+  const a = {
+    ...tok(0.5, r(0, 0, 4)),
+    top: [
+      { id: 3, act: 1.5 },
+      { id: 17, act: 0.2 },
+    ],
+  };
   const b = { ...tok(0.2, r(0, 4, 7)), top: [] };
   const toks = [bos, a, b];
   assert.equal(tokenAt(toks, { line: 0, character: 0 }), a);

@@ -13,10 +13,12 @@ import { tempDir } from '../../helpers/paths';
 const shown: { level: string; message: string; actions: string[] }[] = [];
 let answer: string | undefined;
 const executed: unknown[][] = [];
-const note = (level: string) => async (message: string, ...actions: string[]) => {
-  shown.push({ level, message, actions });
-  return answer;
-};
+const note =
+  (level: string) =>
+  async (message: string, ...actions: string[]) => {
+    shown.push({ level, message, actions });
+    return answer;
+  };
 const vscodeStub = {
   window: { showInformationMessage: note('info'), showWarningMessage: note('warning'), showErrorMessage: note('error') },
   commands: { executeCommand: async (...a: unknown[]) => void executed.push(a) },
@@ -41,7 +43,13 @@ function fakeCtx() {
 }
 
 const job = (dir: string, state: JobInfo['state'], { result, ...extra }: Omit<Partial<JobInfo>, 'result'> & { result?: object } = {}): JobInfo => ({
-  id: 'j1', spec: { kind: 'train', train: {} }, state, createdAt: '', dir, ...extra, ...(result ? { result: { ...result, kind: 'train' } as JobInfo['result'] } : {}),
+  id: 'j1',
+  spec: { kind: 'train', train: {} },
+  state,
+  createdAt: '',
+  dir,
+  ...extra,
+  ...(result ? { result: { ...result, kind: 'train' } as JobInfo['result'] } : {}),
 });
 
 test('a finished job is told once with its metrics; Use this SAE sets jumplens.sae to its output', async () => {

@@ -10,17 +10,31 @@ import type { JobInfo } from '../../../protocol';
 
 // Results carry their job's kind, as the worker tags them (server/src/jobs/worker.ts).
 const job = (spec: JobInfo['spec'], state: JobInfo['state'], { result, ...extra }: Omit<Partial<JobInfo>, 'result'> & { result?: object } = {}): JobInfo => ({
-  id: 'j1', spec, state, createdAt: '', dir: '/ws/.jumplens/runs/j1', ...extra, ...(result ? { result: { ...result, kind: spec.kind } as JobInfo['result'] } : {}),
+  id: 'j1',
+  spec,
+  state,
+  createdAt: '',
+  dir: '/ws/.jumplens/runs/j1',
+  ...extra,
+  ...(result ? { result: { ...result, kind: spec.kind } as JobInfo['result'] } : {}),
 });
 
 test('a finished training job tells L0, FVU (1 - explained variance) and Δ LM loss, and offers its SAE', () => {
-  const o = jobNotice(job({ kind: 'train', train: {} }, 'done', { result: { out: '/runs/j1/sae', steps: 300, tokens: 9, metrics: { 'metrics/l0': 12.345, 'metrics/explained_variance': 0.75, delta_lm_loss: 0.0512 } } }), false)!;
+  const o = jobNotice(
+    job({ kind: 'train', train: {} }, 'done', {
+      result: { out: '/runs/j1/sae', steps: 300, tokens: 9, metrics: { 'metrics/l0': 12.345, 'metrics/explained_variance': 0.75, delta_lm_loss: 0.0512 } },
+    }),
+    false,
+  )!;
   assert.equal(o.kind, 'done');
   assert.equal(o.message, 'JumpLens: Training finished after 300 steps: L0 12.3 · FVU 0.250 · Δ LM loss 0.0512 — SAE in /runs/j1/sae');
   assert.equal(o.sae, '/runs/j1/sae');
   assert.deepEqual(o.actions, [ACTION_USE_SAE, ACTION_DASHBOARD, ACTION_RUN_FOLDER]);
   // A metric the run could not compute is left out, not printed as NaN.
-  const nan = jobNotice(job({ kind: 'finetune', train: {} }, 'done', { result: { out: '/o', metrics: { 'metrics/l0': 3, 'metrics/explained_variance': Number.NaN } } }), false)!;
+  const nan = jobNotice(
+    job({ kind: 'finetune', train: {} }, 'done', { result: { out: '/o', metrics: { 'metrics/l0': 3, 'metrics/explained_variance': Number.NaN } } }),
+    false,
+  )!;
   assert.equal(nan.message, 'JumpLens: Fine-tuning finished: L0 3.00 — SAE in /o');
 });
 
@@ -33,7 +47,10 @@ test('eval, sweep and feature-store outcomes read their own result shapes; only 
     { scale: 2, l0: 4, fvu: 0.3, delta_lm_loss: 0.9, loss_recovered: 0.4 },
   ];
   const sw = jobNotice(job({ kind: 'sweepThreshold', sae: '/s' }, 'done', { result: { rows, out: '/runs/j1' } }), false)!;
-  assert.equal(sw.message, 'JumpLens: Threshold sweep finished (2 scales): θ×0.5: L0 40.0 · FVU 0.0500 · Δ LM loss 0.100; θ×2: L0 4.00 · FVU 0.300 · Δ LM loss 0.900');
+  assert.equal(
+    sw.message,
+    'JumpLens: Threshold sweep finished (2 scales): θ×0.5: L0 40.0 · FVU 0.0500 · Δ LM loss 0.100; θ×2: L0 4.00 · FVU 0.300 · Δ LM loss 0.900',
+  );
   const fs = jobNotice(job({ kind: 'featureStore', sae: '/s' }, 'done', { result: { store: '/runs/j1/features/store.json', tokens: 20000 } }), false)!;
   assert.equal(fs.message, 'JumpLens: Feature store built from 20,000 tokens — /runs/j1/features/store.json');
   assert.equal(fs.sae, undefined);
@@ -72,7 +89,13 @@ test('palette specs: model and hook from the loaded SAE, corpus left out unless 
   assert.equal(withCorpus.train?.corpus, '/c/picked.txt', 'a picked file wins over the setting');
   assert.equal(buildJobSpec('eval', { ...d, corpus: '/c/setting.txt' }, {}).corpus, '/c/setting.txt');
   assert.ok(!('corpus' in buildJobSpec('featureStore', d, {})), 'no corpus key at all');
-  assert.deepEqual(buildJobSpec('sweepThreshold', d, { scales: [0.5, 1] }), { kind: 'sweepThreshold', sae: '/saes/default', model: '/m/stories260K.bin', tokens: 4096, scales: [0.5, 1] });
+  assert.deepEqual(buildJobSpec('sweepThreshold', d, { scales: [0.5, 1] }), {
+    kind: 'sweepThreshold',
+    sae: '/saes/default',
+    model: '/m/stories260K.bin',
+    tokens: 4096,
+    scales: [0.5, 1],
+  });
   const ft = buildJobSpec('finetune', d, { steps: 50, thresholdsOnly: true });
   assert.deepEqual([ft.train?.initFrom, ft.train?.thresholdsOnly, ft.train?.d_sae, ft.sae], ['/saes/default', true, undefined, '/saes/default']);
   assert.throws(() => buildJobSpec('eval', { ...d, sae: undefined }, {}), /no SAE is loaded/);
@@ -82,7 +105,10 @@ test('palette specs: model and hook from the loaded SAE, corpus left out unless 
 });
 
 test('errors are shown whole on one line, without the language client wrapper', () => {
-  assert.equal(errorText(new Error('Request workspace/executeCommand failed with message: train config: give "activations"\n  (missing hook, corpus)')), 'train config: give "activations" — (missing hook, corpus)');
+  assert.equal(
+    errorText(new Error('Request workspace/executeCommand failed with message: train config: give "activations"\n  (missing hook, corpus)')),
+    'train config: give "activations" — (missing hook, corpus)',
+  );
   assert.equal(errorText('plain'), 'plain');
 });
 

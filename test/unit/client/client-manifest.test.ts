@@ -10,10 +10,27 @@ import { REPO_ROOT } from '../../helpers/paths';
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
 const contributes = pkg.contributes;
 const CLIENT_SRC = path.join(REPO_ROOT, 'client', 'src');
-const clientSources = (readdirSync(CLIENT_SRC, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(path.join(CLIENT_SRC, f), 'utf8'));
+const clientSources = (readdirSync(CLIENT_SRC, { recursive: true }) as string[])
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => readFileSync(path.join(CLIENT_SRC, f), 'utf8'));
 
 test('every command the palette lists has its title in the JumpLens category', () => {
-  for (const t of ['Select Model', 'Select SAE', 'Analyze This Document', 'Toggle Decorations', 'Focus Feature', 'Train SAE', 'Fine-tune SAE', 'Threshold Sweep', 'Evaluate SAE', 'Build Feature Store', 'Open Dashboard', 'Open Feature Browser', 'Show Jobs', 'Restart Daemon']) {
+  for (const t of [
+    'Select Model',
+    'Select SAE',
+    'Analyze This Document',
+    'Toggle Decorations',
+    'Focus Feature',
+    'Train SAE',
+    'Fine-tune SAE',
+    'Threshold Sweep',
+    'Evaluate SAE',
+    'Build Feature Store',
+    'Open Dashboard',
+    'Open Feature Browser',
+    'Show Jobs',
+    'Restart Daemon',
+  ]) {
     const c = contributes.commands.find((x: { title: string }) => x.title === t);
     assert.ok(c, `no command titled "${t}"`);
     assert.equal(c.category, 'JumpLens', `${t} is not in category JumpLens`);
@@ -74,7 +91,9 @@ test('the grammar tells separators, comments, directives and prompt text apart',
 });
 
 test('.vscodeignore ships only bundles, grammar and media', () => {
-  const ignore = readFileSync(path.join(REPO_ROOT, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim());
+  const ignore = readFileSync(path.join(REPO_ROOT, '.vscodeignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
   assert.equal(ignore[ignore.findIndex((l) => l && !l.startsWith('#'))], '**', 'must exclude everything by default');
   const allowed = ignore.filter((l) => l.startsWith('!'));
   for (const a of allowed) assert.doesNotMatch(a, /src|test|\.tools|node_modules|scripts/, `${a} ships sources or tools`);

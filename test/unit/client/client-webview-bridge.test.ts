@@ -111,7 +111,12 @@ test('no page message reaches the extension except through the validating bridge
   const { readdirSync, readFileSync } = await import('node:fs');
   const { REPO_ROOT } = await import('../../helpers/paths');
   const dir = path.join(REPO_ROOT, 'client', 'src');
-  const listeners = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && /onDidReceiveMessage\(/.test(readFileSync(path.join(dir, f), 'utf8')));
+  const listeners = (readdirSync(dir, { recursive: true }) as string[]).filter(
+    (f) => f.endsWith('.ts') && /onDidReceiveMessage\(/.test(readFileSync(path.join(dir, f), 'utf8')),
+  );
   assert.deepEqual(listeners, [path.join('panels', 'webview-bridge.ts')]);
-  assert.match(readFileSync(path.join(dir, 'panels', 'webview-bridge.ts'), 'utf8'), /onDidReceiveMessage\(async \(raw: unknown\) => \{\s*const r = parseWebviewMessage\(raw\);\s*if \(!r\.ok\)/);
+  assert.match(
+    readFileSync(path.join(dir, 'panels', 'webview-bridge.ts'), 'utf8'),
+    /onDidReceiveMessage\(async \(raw: unknown\) => \{\s*const r = parseWebviewMessage\(raw\);\s*if \(!r\.ok\)/,
+  );
 });

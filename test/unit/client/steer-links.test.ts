@@ -12,10 +12,20 @@ const range = { start: { line: 2, character: 4 }, end: { line: 2, character: 9 }
 const tok = (top: TokenFeatures['top']): TokenFeatures => ({ range, id: 5, text: ' girl', max: 1, rel: 1, l0: top.length, top });
 
 test('steer links: one Steer…/Ablate pair per top feature, whose args parse back to the feature at the position', () => {
-  const md = steerLinksMarkdown(tok([{ id: 518, act: 2 }, { id: 7, act: 0.5 }]), 'file:///w/a.jlp', range.end);
+  const md = steerLinksMarkdown(
+    tok([
+      { id: 518, act: 2 },
+      { id: 7, act: 0.5 },
+    ]),
+    'file:///w/a.jlp',
+    range.end,
+  );
   for (const cmd of ['steerFeature', 'ablateFeature']) {
     const args = [...md.matchAll(new RegExp(`command:jumplens\\.${cmd}\\?([^ )]+)`, 'g'))].map((m) => JSON.parse(decodeURIComponent(m[1])));
-    assert.deepEqual(args, [[{ uri: 'file:///w/a.jlp', position: { line: 2, character: 9 }, feature: 518 }], [{ uri: 'file:///w/a.jlp', position: { line: 2, character: 9 }, feature: 7 }]]);
+    assert.deepEqual(args, [
+      [{ uri: 'file:///w/a.jlp', position: { line: 2, character: 9 }, feature: 518 }],
+      [{ uri: 'file:///w/a.jlp', position: { line: 2, character: 9 }, feature: 7 }],
+    ]);
     assert.deepEqual(parseSteerArg(args[0][0]), { uri: 'file:///w/a.jlp', position: { line: 2, character: 9 }, feature: 518 });
   }
   assert.equal(steerLinksMarkdown(tok([]), 'x', range.end), '');
@@ -44,7 +54,12 @@ test('steer panel messages: a run with a mode and finite value passes, anything 
   const { parseSteerPanelMessage } = await import('../../../protocol/webview');
   assert.deepEqual(parseSteerPanelMessage({ type: 'steerRun', mode: 'clamp', value: 2.5 }), { ok: true, msg: { type: 'steerRun', mode: 'clamp', value: 2.5 } });
   assert.equal(parseSteerPanelMessage({ type: 'ready' }).ok, true);
-  for (const bad of [{ type: 'steerRun', mode: 'boost' }, { type: 'steerRun', mode: 'clamp', value: Number.NaN }, { type: 'steerRun', mode: 'ablate', uri: 'file:///etc/passwd' }, { type: 'loadSae', path: '/x' }]) {
+  for (const bad of [
+    { type: 'steerRun', mode: 'boost' },
+    { type: 'steerRun', mode: 'clamp', value: Number.NaN },
+    { type: 'steerRun', mode: 'ablate', uri: 'file:///etc/passwd' },
+    { type: 'loadSae', path: '/x' },
+  ]) {
     const r = parseSteerPanelMessage(bad);
     assert.equal(r.ok, false, JSON.stringify(bad));
     if (!r.ok) assert.match(r.error, new RegExp(`steer panel message of type "${bad.type}" dropped`));

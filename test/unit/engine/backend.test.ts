@@ -21,7 +21,10 @@ test('picks the best backend that loads and says why better ones were skipped', 
   // Everything ranked above the chosen backend appears in `skipped` with a reason.
   const order = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu'];
   const above = order.slice(0, order.indexOf(rep.pkg));
-  assert.deepEqual(rep.skipped.map((s: { pkg: string }) => s.pkg), above);
+  assert.deepEqual(
+    rep.skipped.map((s: { pkg: string }) => s.pkg),
+    above,
+  );
   for (const s of rep.skipped) assert.ok(s.reason.length > 0);
 });
 

@@ -11,7 +11,13 @@ before(async () => {
 test('gatherPerRow picks params[i, idx[i, j], :] on the active backend, for float and int tensors', () => {
   const [d, n, W] = [5, 8, 4];
   const vals = Int32Array.from({ length: d * n * W }, (_, i) => i);
-  const idx = [[5, 1, 2, 3], [7, 6, 5, 4], [0, 1, 2, 3], [4, 5, 6, 7], [3, 7, 1, 5]];
+  const idx = [
+    [5, 1, 2, 3],
+    [7, 6, 5, 4],
+    [0, 1, 2, 3],
+    [4, 5, 6, 7],
+    [3, 7, 1, 5],
+  ];
   const want: number[] = [];
   for (let i = 0; i < d; i++) for (const j of idx[i]) for (let w = 0; w < W; w++) want.push(vals[(i * n + j) * W + w]);
   for (const dtype of ['int32', 'float32'] as const) {

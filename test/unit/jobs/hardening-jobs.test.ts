@@ -33,14 +33,22 @@ test('a job.json holding null, an array, a non-job object or a FIFO is skipped w
     good.state = 'done';
     new RunStore(t.dir).save(good);
     const q = new JobQueue(t.dir); // used to throw "Cannot set properties of null"
-    assert.deepEqual(q.list().map((j) => j.id), [good.id]);
+    assert.deepEqual(
+      q.list().map((j) => j.id),
+      [good.id],
+    );
     const lines = err.mock.calls.map((c) => String(c.arguments[0]));
     assert.equal(lines.length, 5);
     assert.ok(lines[0].startsWith(`${path.join(t.dir, 'a', JOB_FILE)}: not a job: expected a JSON object, got null`), lines[0]);
     assert.ok(lines[1].includes(`${path.join(t.dir, 'b', JOB_FILE)}: not a job: expected a JSON object, got an array`));
     assert.ok(lines[2].includes(`${path.join(t.dir, 'c', JOB_FILE)}: not a job: "id" must be a string`));
     assert.ok(lines[3].includes(`${path.join(t.dir, 'd', JOB_FILE)}: not a job: unknown "state" "exploded"`));
-    assert.ok(lines[4].startsWith(`${path.join(t.dir, 'e', JOB_FILE)}: unreadable job file (${path.join(t.dir, 'e', JOB_FILE)}: is a FIFO (named pipe), not a regular file`), lines[4]);
+    assert.ok(
+      lines[4].startsWith(
+        `${path.join(t.dir, 'e', JOB_FILE)}: unreadable job file (${path.join(t.dir, 'e', JOB_FILE)}: is a FIFO (named pipe), not a regular file`,
+      ),
+      lines[4],
+    );
   } finally {
     err.mock.restore();
     t.cleanup();
@@ -62,7 +70,12 @@ test('two daemons on one runs folder: a live lock is neither interrupted nor res
     job.state = 'running';
     a.save(job);
     // ... so B must refuse to resume it, naming the lock and its holder.
-    assert.throws(() => b.resume(job.id), (e: Error) => e.message === `${path.join(job.dir, LOCK_FILE)}: the job is held by another JumpLens daemon (pid ${process.pid} on ${hostname()} since ${JSON.parse(readFileSync(path.join(job.dir, LOCK_FILE), 'utf8')).startedAt}); it is not run or resumed here`);
+    assert.throws(
+      () => b.resume(job.id),
+      (e: Error) =>
+        e.message ===
+        `${path.join(job.dir, LOCK_FILE)}: the job is held by another JumpLens daemon (pid ${process.pid} on ${hostname()} since ${JSON.parse(readFileSync(path.join(job.dir, LOCK_FILE), 'utf8')).startedAt}); it is not run or resumed here`,
+    );
     assert.equal(onDisk(job).state, 'running');
     // A third daemon starting now leaves A's live job running instead of marking it interrupted.
     const c = new JobQueue(t.dir);
@@ -84,7 +97,10 @@ test('a lock whose pid is dead is stale: the job is listed interrupted and can b
     const npy = path.join(t.dir, 'acts.npy');
     writeNpy(npy, syntheticActivations(1000, D, 16, 2), [1000, D]);
     const runs = path.join(t.dir, 'runs');
-    const spec: JobSpec = { kind: 'train', train: { architecture: 'jumprelu', activations: npy, d_sae: 16, steps: 30, batchSize: 64, lr: 1e12, seed: 0, lrWarmupSteps: 0 } };
+    const spec: JobSpec = {
+      kind: 'train',
+      train: { architecture: 'jumprelu', activations: npy, d_sae: 16, steps: 30, batchSize: 64, lr: 1e12, seed: 0, lrWarmupSteps: 0 },
+    };
     const a = new RunStore(runs);
     const job = a.create(spec);
     job.state = 'running';

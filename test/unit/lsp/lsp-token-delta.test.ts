@@ -6,9 +6,22 @@ import { activationLevel, encodeSemanticTokens, SemanticTokensCache } from '../.
 import type { TokenFeatures, TokenFeaturesParams } from '../../../protocol';
 
 const tok = (line: number, ch: number, len: number, max: number, rel: number, text = 'x'): TokenFeatures => ({
-  range: { start: { line, character: ch }, end: { line, character: ch + len } }, id: 1, text, max, rel, l0: max > 0 ? 1 : 0, top: max > 0 ? [{ id: 7, act: max }] : [],
+  range: { start: { line, character: ch }, end: { line, character: ch + len } },
+  id: 1,
+  text,
+  max,
+  rel,
+  l0: max > 0 ? 1 : 0,
+  top: max > 0 ? [{ id: 7, act: max }] : [],
 });
-const params = (version: number, tokens: TokenFeatures[]): TokenFeaturesParams => ({ uri: 'file:///a.jlp', version, recomputedFrom: 0, recomputed: tokens.length, tokens, latencyMs: 1 });
+const params = (version: number, tokens: TokenFeatures[]): TokenFeaturesParams => ({
+  uri: 'file:///a.jlp',
+  version,
+  recomputedFrom: 0,
+  recomputed: tokens.length,
+  tokens,
+  latencyMs: 1,
+});
 
 test('a one-token edit sends one token; the client merges it back to the full list', () => {
   const enc = new TokenDeltaEncoder();
@@ -29,7 +42,10 @@ test('a one-token edit sends one token; the client merges it back to the full li
   assert.deepEqual(state.update(enc.encode(params(3, v3))).tokens, v3);
   assert.deepEqual(state.update(enc.encode(params(4, []))).tokens, []);
   // A delta on a version the client does not hold is an error, not a silent wrong list.
-  assert.throws(() => applyTokenFeatures(params(7, []), { ...params(9, []), delta: { baseVersion: 8, start: 0, deleteCount: 0 } }), /delta on version 8, but the client holds version 7/);
+  assert.throws(
+    () => applyTokenFeatures(params(7, []), { ...params(9, []), delta: { baseVersion: 8, start: 0, deleteCount: 0 } }),
+    /delta on version 8, but the client holds version 7/,
+  );
 });
 
 test('semantic tokens: one type per activation level, relative positions, silent tokens left out, deltas as one edit', () => {

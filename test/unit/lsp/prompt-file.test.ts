@@ -74,7 +74,9 @@ test('CRLF documents: prompts use \\n, offsets still land on the document charac
 });
 
 test('directive values are validated; a bad one is an error and ignored, a repeat a warning, an unknown @word a note', () => {
-  const f = parsePromptFile(['@top-k 0', '@top-k 7', '@top-k 9', '@max-tokens lots', '@bos maybe', '@sae none', '@model', '@hook bad hook', '@topk 3', '@model-x is text'].join('\n'));
+  const f = parsePromptFile(
+    ['@top-k 0', '@top-k 7', '@top-k 9', '@max-tokens lots', '@bos maybe', '@sae none', '@model', '@hook bad hook', '@topk 3', '@model-x is text'].join('\n'),
+  );
   assert.deepEqual(f.overrides, { topK: 9, sae: null });
   const by = (sev: string) => f.problems.filter((p) => p.severity === sev).map((p) => p.line);
   assert.deepEqual(by('error'), [0, 3, 4, 6, 7]);
@@ -87,7 +89,10 @@ test('directive values are validated; a bad one is an error and ignored, a repea
   const mt = f.problems.find((p) => p.line === 3)!;
   assert.deepEqual([mt.start, mt.end], ['@max-tokens '.length, '@max-tokens lots'.length]);
   // Unknown @words stay prompt text.
-  assert.deepEqual(f.segments.map((s) => s.text), ['@topk 3\n@model-x is text']);
+  assert.deepEqual(
+    f.segments.map((s) => s.text),
+    ['@topk 3\n@model-x is text'],
+  );
 });
 
 test('a file of only comments and directives has no prompt; a plain document is one prompt, offsets unchanged', () => {
@@ -107,16 +112,51 @@ test('the TextMate grammar classifies lines as the parser does', () => {
   const order = g.patterns.map((p) => p.include.replace(/^#/, '') as LineKind);
   const res = order.map((k) => [k, new RegExp(g.repository[k].match)] as const);
   const grammarKind = (line: string): LineKind => res.find(([, re]) => re.test(line))![0];
-  const lines = ['---', '---  ', '----', ' ---', '# c', '#', '#tag', ' # c', '@model x', '@model', '@top-k 3', '@top-kx 3', '@model-x', '@bos off', '@foo 1', 'text', '', '@sae\t./s'];
+  const lines = [
+    '---',
+    '---  ',
+    '----',
+    ' ---',
+    '# c',
+    '#',
+    '#tag',
+    ' # c',
+    '@model x',
+    '@model',
+    '@top-k 3',
+    '@top-kx 3',
+    '@model-x',
+    '@bos off',
+    '@foo 1',
+    'text',
+    '',
+    '@sae\t./s',
+  ];
   for (const l of lines) assert.equal(grammarKind(l), lineKind(l), `line ${JSON.stringify(l)}`);
 });
 
 test('random prompt files: prompts are ordered, disjoint, map back character by character, and hold no comment, directive or separator line', () => {
   // A seeded generator, so a failure names a reproducible case.
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
-  const lines = ['---', '--- ', '# note', '#', '@top-k 3', '@sae none', '@bogus x', '', '  ', 'Once upon a time', ' Lily ran.', '#tag', 'ü 😀 字', '----', '@model-x'];
+  const lines = [
+    '---',
+    '--- ',
+    '# note',
+    '#',
+    '@top-k 3',
+    '@sae none',
+    '@bogus x',
+    '',
+    '  ',
+    'Once upon a time',
+    ' Lily ran.',
+    '#tag',
+    'ü 😀 字',
+    '----',
+    '@model-x',
+  ];
   for (let n = 0; n < 300; n++) {
     const doc = Array.from({ length: 1 + Math.floor(rand() * 12) }, () => pick(lines)).join(pick(['\n', '\r\n']));
     const f = parsePromptFile(doc);
@@ -125,8 +165,9 @@ test('random prompt files: prompts are ordered, disjoint, map back character by 
       assert.ok(s.docStart >= prevEnd && s.docEnd > s.docStart, `segments overlap in ${JSON.stringify(doc)}`);
       prevEnd = s.docEnd;
       assertMapsBack(doc, s);
-      for (const l of s.text.split('\n')) assert.ok(!['separator', 'comment', 'directive'].includes(lineKind(l)), `${JSON.stringify(l)} in a prompt of ${JSON.stringify(doc)}`);
-      assert.equal(s.text, s.text.replace(/^(\s*\n)+|(\n\s*)+$/g, ''), 'no blank lines at a prompt\'s edges');
+      for (const l of s.text.split('\n'))
+        assert.ok(!['separator', 'comment', 'directive'].includes(lineKind(l)), `${JSON.stringify(l)} in a prompt of ${JSON.stringify(doc)}`);
+      assert.equal(s.text, s.text.replace(/^(\s*\n)+|(\n\s*)+$/g, ''), "no blank lines at a prompt's edges");
     }
   }
 });

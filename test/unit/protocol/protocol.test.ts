@@ -3,7 +3,17 @@
 // job's `$/progress` ends with.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FINAL_JOB_STATES, JOB_STATES, StatusRequest, isFinalState, jobOutcome, parseWebviewMessage, parseWsRequest, validateJobSpec, type JobInfo } from '../../../protocol';
+import {
+  FINAL_JOB_STATES,
+  JOB_STATES,
+  StatusRequest,
+  isFinalState,
+  jobOutcome,
+  parseWebviewMessage,
+  parseWsRequest,
+  validateJobSpec,
+  type JobInfo,
+} from '../../../protocol';
 
 test('ws requests: valid ones pass with their fields, malformed ones say why', () => {
   const ok = parseWsRequest(JSON.stringify({ id: 3, op: 'analyze', text: 'hi', topK: 7 }));
@@ -37,9 +47,32 @@ test('final states are listed once and include interrupted', () => {
 });
 
 test("a finished job's outcome names its state, main metrics and output", () => {
-  const job = (state: JobInfo['state'], result?: JobInfo['result'], error?: string): JobInfo => ({ id: 'j', spec: { kind: result?.kind ?? 'eval' }, state, createdAt: '', dir: '/r/j', result, error });
-  assert.equal(jobOutcome(job('done', { kind: 'train', config: { architecture: 'jumprelu' }, out: '/r/j/sae', steps: 10, tokens: 40, metrics: { 'metrics/l0': 12.3456, 'metrics/explained_variance': 0.91 } })), 'done: l0 12.35, explained_variance 0.91 → /r/j/sae');
-  assert.equal(jobOutcome(job('done', { kind: 'featureStore', store: '/r/j/features/feature_store.safetensors', tokens: 2048 })), 'done: 2048 tokens → /r/j/features/feature_store.safetensors');
+  const job = (state: JobInfo['state'], result?: JobInfo['result'], error?: string): JobInfo => ({
+    id: 'j',
+    spec: { kind: result?.kind ?? 'eval' },
+    state,
+    createdAt: '',
+    dir: '/r/j',
+    result,
+    error,
+  });
+  assert.equal(
+    jobOutcome(
+      job('done', {
+        kind: 'train',
+        config: { architecture: 'jumprelu' },
+        out: '/r/j/sae',
+        steps: 10,
+        tokens: 40,
+        metrics: { 'metrics/l0': 12.3456, 'metrics/explained_variance': 0.91 },
+      }),
+    ),
+    'done: l0 12.35, explained_variance 0.91 → /r/j/sae',
+  );
+  assert.equal(
+    jobOutcome(job('done', { kind: 'featureStore', store: '/r/j/features/feature_store.safetensors', tokens: 2048 })),
+    'done: 2048 tokens → /r/j/features/feature_store.safetensors',
+  );
   assert.equal(jobOutcome(job('failed', undefined, 'corpus missing')), 'failed: corpus missing');
   assert.equal(jobOutcome(job('cancelled')), 'cancelled');
 });

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { contentSecurityPolicy, makeNonce, webviewHtml } from '../../../client/src/panels/webview-html';
 
 test('the webview page allows only its nonce script, local styles, and loopback sockets', () => {
-  const html = webviewHtml({ cspSource: 'vscode-webview://abc', scriptUri: 'vscode-webview://abc/d.js', styleUri: 'vscode-webview://abc/d.css', title: 'T<x>', nonce: 'N0nce' });
+  const html = webviewHtml({
+    cspSource: 'vscode-webview://abc',
+    scriptUri: 'vscode-webview://abc/d.js',
+    styleUri: 'vscode-webview://abc/d.css',
+    title: 'T<x>',
+    nonce: 'N0nce',
+  });
   const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
   assert.equal(csp, contentSecurityPolicy('vscode-webview://abc', 'N0nce'));
   const dirs = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));

@@ -42,9 +42,17 @@ test('validation names each bad field and refuses to build a spec', () => {
 });
 
 // The worker tags each result with its job's kind (server/src/jobs/worker.ts), as here.
-const job = (id: string, spec: JobInfo['spec'], result: object, extra: Partial<JobInfo> = {}): JobInfo => ({ id, spec, state: 'done', createdAt: '', dir: `/runs/${id}`, result: { ...result, kind: spec.kind } as JobInfo['result'], ...extra });
+const job = (id: string, spec: JobInfo['spec'], result: object, extra: Partial<JobInfo> = {}): JobInfo => ({
+  id,
+  spec,
+  state: 'done',
+  createdAt: '',
+  dir: `/runs/${id}`,
+  result: { ...result, kind: spec.kind } as JobInfo['result'],
+  ...extra,
+});
 
-test('frontier points come from each job kind\'s one result shape, by the evaluator metric names', () => {
+test("frontier points come from each job kind's one result shape, by the evaluator metric names", () => {
   // The shapes server/src/jobs/run-job.ts returns: sweepThreshold { rows, out }, eval { metrics }, train the run's fields.
   const sweepSpec = { kind: 'sweepThreshold' as const, sae: '/s', scales: [2, 1] };
   const rows = [
@@ -52,17 +60,40 @@ test('frontier points come from each job kind\'s one result shape, by the evalua
     { scale: 1, l0: 20, fvu: 0.1, delta_lm_loss: Number.NaN, loss_recovered: 0.95, dead: 1 },
   ];
   const sweep = frontierPoints(job('a', sweepSpec, { rows, out: '/runs/a' }));
-  assert.deepEqual(sweep.map((p) => [p.l0, p.fvu, p.deltaLoss, p.scale, p.path, p.architecture]), [
-    [10, 0.2, 0.1, 2, '/s', 'jumprelu'],
-    [20, 0.1, undefined, 1, '/s', 'jumprelu'],
-  ], 'the SAE a sweep rescaled is what a point loads; a NaN metric is left off');
-  const trainResult = { out: '/o', steps: 40, tokens: 1000, stopped: false, scale: 1.5, metrics: { 'metrics/l0': 5, 'metrics/explained_variance': 0.75 }, config: { architecture: 'topk' } };
+  assert.deepEqual(
+    sweep.map((p) => [p.l0, p.fvu, p.deltaLoss, p.scale, p.path, p.architecture]),
+    [
+      [10, 0.2, 0.1, 2, '/s', 'jumprelu'],
+      [20, 0.1, undefined, 1, '/s', 'jumprelu'],
+    ],
+    'the SAE a sweep rescaled is what a point loads; a NaN metric is left off',
+  );
+  const trainResult = {
+    out: '/o',
+    steps: 40,
+    tokens: 1000,
+    stopped: false,
+    scale: 1.5,
+    metrics: { 'metrics/l0': 5, 'metrics/explained_variance': 0.75 },
+    config: { architecture: 'topk' },
+  };
   const train = frontierPoints(job('b', { kind: 'train', train: { architecture: 'jumprelu' } }, trainResult));
-  assert.deepEqual(train.map((p) => [p.architecture, p.path, p.l0, p.fvu, p.deltaLoss]), [['topk', '/o', 5, 0.25, undefined]], 'architecture is what the run trained; FVU = 1 - EV');
+  assert.deepEqual(
+    train.map((p) => [p.architecture, p.path, p.l0, p.fvu, p.deltaLoss]),
+    [['topk', '/o', 5, 0.25, undefined]],
+    'architecture is what the run trained; FVU = 1 - EV',
+  );
   const ev = frontierPoints(job('e', { kind: 'eval', sae: '/e' }, { metrics: { 'metrics/l0': 7, 'metrics/fvu': 0.3, delta_lm_loss: 0.05 } }));
-  assert.deepEqual(ev.map((p) => [p.path, p.l0, p.fvu, p.deltaLoss]), [['/e', 7, 0.3, 0.05]]);
+  assert.deepEqual(
+    ev.map((p) => [p.path, p.l0, p.fvu, p.deltaLoss]),
+    [['/e', 7, 0.3, 0.05]],
+  );
   assert.deepEqual(frontierPoints(job('c', sweepSpec, { rows, out: '/runs/c' }, { state: 'running' })), [], 'only finished jobs');
-  assert.deepEqual(frontierPoints(job('d', { kind: 'featureStore', sae: '/s' }, { store: '/runs/d/features', tokens: 100 })), [], 'a feature store is no frontier point');
+  assert.deepEqual(
+    frontierPoints(job('d', { kind: 'featureStore', sae: '/s' }, { store: '/runs/d/features', tokens: 100 })),
+    [],
+    'a feature store is no frontier point',
+  );
   assert.deepEqual(frontierPoints(job('f', sweepSpec, { rows: [{ ...rows[0], l0: Number.NaN }], out: '/runs/f' })), [], 'no L0, no point');
 
   const csv = frontierCsv([...sweep, { ...train[0], path: '/o,"x"' }]);

@@ -9,7 +9,13 @@ import { applyPrefill, prefillFromStatus } from '../../../webview/src/form-prefi
 import { defaults, FORMS, validateForm, type FormKind } from '../../../webview/src/job-forms';
 
 test('every message the pages post is accepted as typed', () => {
-  for (const m of [{ type: 'ready' }, { type: 'focusFeature', feature: 0 }, { type: 'focusFeature', feature: 209 }, { type: 'open', path: '/ws/.jumplens/runs/a' }, { type: 'loadSae', path: '/ws/sae' }]) {
+  for (const m of [
+    { type: 'ready' },
+    { type: 'focusFeature', feature: 0 },
+    { type: 'focusFeature', feature: 209 },
+    { type: 'open', path: '/ws/.jumplens/runs/a' },
+    { type: 'loadSae', path: '/ws/sae' },
+  ]) {
     const r = parseWebviewMessage(m);
     assert.ok(r.ok, `rejected ${JSON.stringify(m)}: ${!r.ok && r.error}`);
     assert.deepEqual(r.ok && r.msg, m);
@@ -38,7 +44,10 @@ test('unknown, malformed and padded messages are rejected with a reason naming t
 });
 
 test('reconnect backoff doubles from 250 ms up to 10 s and starts over once a socket opens', () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((a) => backoffMs(a)), [250, 500, 1000, 2000, 4000, 8000, 10_000]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6].map((a) => backoffMs(a)),
+    [250, 500, 1000, 2000, 4000, 8000, 10_000],
+  );
   assert.equal(backoffMs(1000), BACKOFF_MAX_MS);
   assert.equal(backoffMs(-1), 250);
   const b = new Backoff(100, 1000);

@@ -55,7 +55,11 @@ export async function evalCommand(o: EvalOptions): Promise<{ metrics: Record<str
   try {
     const ev = evaluateSae(sae, inp.acts, inp.dIn);
     const lm = await deltaLmLoss(inp.model, sae, inp.hook, inp.seqs);
-    return { metrics: { ...ev.metrics, delta_lm_loss: lm.delta_lm_loss, loss_recovered: lm.loss_recovered, ce_clean: lm.ce_clean, ce_sae: lm.ce_sae }, lm, histogram: ev.histogram };
+    return {
+      metrics: { ...ev.metrics, delta_lm_loss: lm.delta_lm_loss, loss_recovered: lm.loss_recovered, ce_clean: lm.ce_clean, ce_sae: lm.ce_sae },
+      lm,
+      histogram: ev.histogram,
+    };
   } finally {
     inp.model.dispose();
     sae.dispose();
@@ -66,7 +70,8 @@ export async function evalCommand(o: EvalOptions): Promise<{ metrics: Record<str
 export function rescaledJumpRelu(sae: Sae, scale: number): EncoderDecoder {
   const p = sae.params();
   const theta = sae.threshold();
-  if (sae.architecture !== 'jumprelu' || !theta || !p.W_enc || !p.b_enc || !p.b_dec) throw new Error(`sweep-threshold: the SAE is "${sae.architecture}"; a jumprelu SAE with W_enc, b_enc, b_dec, threshold is needed`);
+  if (sae.architecture !== 'jumprelu' || !theta || !p.W_enc || !p.b_enc || !p.b_dec)
+    throw new Error(`sweep-threshold: the SAE is "${sae.architecture}"; a jumprelu SAE with W_enc, b_enc, b_dec, threshold is needed`);
   return {
     dSae: sae.dSae,
     encode: (x) =>
@@ -98,12 +103,28 @@ export async function sweepThreshold(o: EvalOptions & { scales: number[]; out?: 
       const enc = rescaledJumpRelu(sae, s);
       const ev = evaluateSae(enc, inp.acts, inp.dIn);
       const lm = await deltaLmLoss(inp.model, enc, inp.hook, inp.seqs);
-      rows.push({ scale: s, l0: ev.metrics['metrics/l0'], fvu: ev.metrics['metrics/fvu'], delta_lm_loss: lm.delta_lm_loss, loss_recovered: lm.loss_recovered, dead: ev.metrics['sparsity/dead_features'] });
+      rows.push({
+        scale: s,
+        l0: ev.metrics['metrics/l0'],
+        fvu: ev.metrics['metrics/fvu'],
+        delta_lm_loss: lm.delta_lm_loss,
+        loss_recovered: lm.loss_recovered,
+        dead: ev.metrics['sparsity/dead_features'],
+      });
     }
     if (o.out) {
       writeJsonAtomic(path.join(o.out, 'threshold-sweep.json'), rows);
       writeFileAtomic(path.join(o.out, 'threshold-sweep.csv'), toCsv(rows));
-      const svg = await paretoSvg(rows.map((r) => ({ name: `x${r.scale}`, architecture: 'jumprelu (θ rescaled)', 'metrics/l0': r.l0, 'metrics/fvu': r.fvu, delta_lm_loss: r.delta_lm_loss })), `threshold rescaling of ${path.basename(o.sae)}`);
+      const svg = await paretoSvg(
+        rows.map((r) => ({
+          name: `x${r.scale}`,
+          architecture: 'jumprelu (θ rescaled)',
+          'metrics/l0': r.l0,
+          'metrics/fvu': r.fvu,
+          delta_lm_loss: r.delta_lm_loss,
+        })),
+        `threshold rescaling of ${path.basename(o.sae)}`,
+      );
       writeFileAtomic(path.join(o.out, 'threshold-sweep.svg'), svg);
     }
     return rows;

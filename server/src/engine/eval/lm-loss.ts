@@ -22,7 +22,10 @@ function ceSum(logits: Tensor3D, ids: number[][], bosId: number | undefined): { 
   return tf.tidy(() => {
     const [b, s, V] = logits.shape;
     const targets = ids.map((row) => row.slice(1));
-    const mask = tf.tensor2d(targets.map((row) => row.map((t) => (t === bosId ? 0 : 1))), [b, s - 1]);
+    const mask = tf.tensor2d(
+      targets.map((row) => row.map((t) => (t === bosId ? 0 : 1))),
+      [b, s - 1],
+    );
     const lp = tf.logSoftmax(tf.slice(logits, [0, 0, 0], [b, s - 1, V]));
     const onehot = tf.oneHot(tf.tensor2d(targets, [b, s - 1], 'int32'), V);
     const nll = tf.neg(tf.sum(tf.mul(lp, onehot), 2));
@@ -60,7 +63,9 @@ export async function deltaLmLoss(model: LanguageModel, sae: EncoderDecoder, hoo
     await new Promise((r) => setImmediate(r));
   }
   const ce = (s: number) => s / acc.count;
-  const clean = ce(acc.clean), withSae = ce(acc.sae), zero = ce(acc.zero);
+  const clean = ce(acc.clean),
+    withSae = ce(acc.sae),
+    zero = ce(acc.zero);
   return {
     sequences: seqs.length,
     tokens: acc.count,

@@ -39,7 +39,9 @@ export function paretoSvg(rows: ParetoRow[], title: string): Promise<string> {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     data: { values: data },
-    hconcat: hasDelta ? [panel('delta_lm_loss', 'delta LM loss (nats)'), panel('metrics/fvu', 'fraction of variance unexplained')] : [panel('metrics/fvu', 'fraction of variance unexplained')],
+    hconcat: hasDelta
+      ? [panel('delta_lm_loss', 'delta LM loss (nats)'), panel('metrics/fvu', 'fraction of variance unexplained')]
+      : [panel('metrics/fvu', 'fraction of variance unexplained')],
     config: { font: 'sans-serif' },
   });
 }
@@ -53,7 +55,12 @@ export function curvesSvg(events: Record<string, unknown>[], metrics: string[], 
     data: { values },
     facet: { field: 'metric', type: 'nominal', title: null },
     columns: 2,
-    spec: { width: 300, height: 180, mark: 'line', encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { zero: false } } } },
+    spec: {
+      width: 300,
+      height: 180,
+      mark: 'line',
+      encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { zero: false } } },
+    },
     resolve: { scale: { y: 'independent' } },
   });
 }
@@ -66,10 +73,20 @@ export function toCsv(rows: Record<string, unknown>[]): string {
 
 /** Writes <dir>/curves.svg from <dir>/train-log.jsonl (L0, explained variance, MSE, dead features, λ, lr). */
 export async function writeTrainingCurves(dir: string): Promise<string> {
-  const events = readFileSync(`${dir}/train-log.jsonl`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = readFileSync(`${dir}/train-log.jsonl`, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const svg = await curvesSvg(
     events.filter((e) => (e.step as number) > 1),
-    ['metrics/l0', 'metrics/explained_variance', 'losses/mse_loss', 'sparsity/dead_features', 'details/current_l0_coefficient', 'details/current_learning_rate'],
+    [
+      'metrics/l0',
+      'metrics/explained_variance',
+      'losses/mse_loss',
+      'sparsity/dead_features',
+      'details/current_l0_coefficient',
+      'details/current_learning_rate',
+    ],
     `training curves: ${dir}`,
   );
   const file = `${dir}/curves.svg`;

@@ -38,7 +38,9 @@ export function evaluateSae(sae: EncoderDecoder, rows: Float32Array, dIn: number
   const n = rows.length / dIn;
   if (!Number.isInteger(n) || n === 0) throw new Error(`evaluateSae: ${rows.length} values is not a whole number (> 0) of ${dIn}-wide rows`);
   let counts: Tensor = tf.zeros([sae.dSae]);
-  let sse = 0, l0 = 0, sumSq = 0;
+  let sse = 0,
+    l0 = 0,
+    sumSq = 0;
   const sum = new Float64Array(dIn);
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);

@@ -40,7 +40,16 @@ export function saveFeatureStore(dir: string, stats: FeatureStatsResult, meta: P
   const dSae = stats.maxAct.length;
   const nTop = stats.topValues.length / dSae;
   const density = Float32Array.from(stats.fireCount, (c) => (stats.tokens > 0 ? c / stats.tokens : 0));
-  const full: FeatureStoreMeta = { format: FORMAT, dSae, nTop, before: stats.before, after: stats.after, tokens: stats.tokens, createdAt: new Date().toISOString(), ...meta };
+  const full: FeatureStoreMeta = {
+    format: FORMAT,
+    dSae,
+    nTop,
+    before: stats.before,
+    after: stats.after,
+    tokens: stats.tokens,
+    createdAt: new Date().toISOString(),
+    ...meta,
+  };
   const file = path.join(dir, STORE_FILE);
   writeSafetensors(
     file,
@@ -214,8 +223,13 @@ export function readLabels(file: string, dSae: number): Record<string, string> {
     else bad.push(k);
   }
   if (bad.length > 0) {
-    const shown = bad.slice(0, 5).map((k) => JSON.stringify(k)).join(', ');
-    console.warn(`${file}: dropped ${bad.length} bad label entr${bad.length === 1 ? 'y' : 'ies'} (${shown}${bad.length > 5 ? ', …' : ''}): each must be "<feature id 0..${dSae - 1}>": "<string>"`);
+    const shown = bad
+      .slice(0, 5)
+      .map((k) => JSON.stringify(k))
+      .join(', ');
+    console.warn(
+      `${file}: dropped ${bad.length} bad label entr${bad.length === 1 ? 'y' : 'ies'} (${shown}${bad.length > 5 ? ', …' : ''}): each must be "<feature id 0..${dSae - 1}>": "<string>"`,
+    );
   }
   return out;
 }

@@ -93,7 +93,9 @@ export interface PullOptions {
 
 function offline(repo: string, what: string, e: unknown, dir: string): Error {
   const msg = e instanceof Error ? e.message : String(e);
-  return new Error(`pull: could not fetch ${what} from ${repo} (${msg}); jumplens pull needs network access to huggingface.co, or put the files in ${dir} by hand`);
+  return new Error(
+    `pull: could not fetch ${what} from ${repo} (${msg}); jumplens pull needs network access to huggingface.co, or put the files in ${dir} by hand`,
+  );
 }
 
 /** Downloads a plan's files under the models folder; returns each file's final path and status. */

@@ -10,7 +10,8 @@ function buildF16Table(): Float32Array {
     const sign = h & 0x8000 ? -1 : 1;
     const exp = (h >> 10) & 0x1f;
     const frac = h & 0x3ff;
-    if (exp === 0) t[h] = sign * frac * 2 ** -24; // subnormal
+    if (exp === 0)
+      t[h] = sign * frac * 2 ** -24; // subnormal
     else if (exp === 31) t[h] = frac ? NaN : sign * Infinity;
     else t[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
   }

@@ -36,7 +36,10 @@ export function checkTensorBytes(file: string, what: string, bytes: number): voi
 /** A whole file read into memory: the tensor cap (or `maxBytes`) plus header slack. */
 export function checkFileBytes(file: string, size: number, maxBytes?: number): void {
   const cap = maxBytes ?? maxTensorBytes() + FILE_OVERHEAD_BYTES;
-  if (size > cap) throw new Error(`${file}: ${formatBytes(size)} is over the limit of ${formatBytes(cap)} for reading a file whole (set ${MAX_TENSOR_BYTES_ENV} to raise it)`);
+  if (size > cap)
+    throw new Error(
+      `${file}: ${formatBytes(size)} is over the limit of ${formatBytes(cap)} for reading a file whole (set ${MAX_TENSOR_BYTES_ENV} to raise it)`,
+    );
 }
 
 /** Elements of a shape, as bytes of `itemSize`, refusing non-integer or overflowing products. */

@@ -71,8 +71,7 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
     case '<i4':
       data = new Int32Array(ab);
       break;
-    case '<i8':
-    {
+    case '<i8': {
       const big = new BigInt64Array(ab);
       // Token ids and feature ids fit in int32; anything wider would wrap silently, so refuse it.
       const bad = big.findIndex((v) => v > 2147483647n || v < -2147483648n);

@@ -78,10 +78,23 @@ export class Gemma2Model extends TransformerModel {
   private readonly layers: Layer[] = [];
   private readonly invFreq: Float32Array;
 
-  constructor(readonly spec: Gemma2Spec, w: HfWeights, readonly tokenizer: Tokenizer) {
+  constructor(
+    readonly spec: Gemma2Spec,
+    w: HfWeights,
+    readonly tokenizer: Tokenizer,
+  ) {
     super();
     const { dModel: d, nHeads: h, nKvHeads: kvh, headDim: hd, hidden, vocabSize: V } = spec;
-    this.config = { architecture: 'gemma2', name: spec.name, dModel: d, nLayers: spec.nLayers, nHeads: h, nKvHeads: kvh, vocabSize: V, maxSeqLen: spec.maxSeqLen };
+    this.config = {
+      architecture: 'gemma2',
+      name: spec.name,
+      dModel: d,
+      nLayers: spec.nLayers,
+      nHeads: h,
+      nKvHeads: kvh,
+      vocabSize: V,
+      maxSeqLen: spec.maxSeqLen,
+    };
     this.invFreq = ropeInvFreq(hd, spec.ropeTheta);
     const src = w.dir;
     // Gemma's RMSNorm multiplies by (1 + w); fold the 1 in once here.

@@ -76,7 +76,11 @@ export class Gpt2Model extends TransformerModel {
   private readonly lnfB: Tensor1D;
   private readonly layers: Layer[] = [];
 
-  constructor(readonly spec: Gpt2Spec, w: HfWeights, readonly tokenizer: Tokenizer) {
+  constructor(
+    readonly spec: Gpt2Spec,
+    w: HfWeights,
+    readonly tokenizer: Tokenizer,
+  ) {
     super();
     const { dModel: d, nHeads: h, hidden, vocabSize: V, maxSeqLen: P } = spec;
     this.config = { architecture: 'gpt2', name: spec.name, dModel: d, nLayers: spec.nLayers, nHeads: h, nKvHeads: h, vocabSize: V, maxSeqLen: P };

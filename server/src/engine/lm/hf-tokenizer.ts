@@ -52,7 +52,11 @@ export class HfTokenizer implements Tokenizer {
   private readonly byteLevel: Map<string, number> | undefined;
   private readonly special = new Map<string, number>();
 
-  constructor(readonly file: string, json: Record<string, unknown>, config: Record<string, unknown> = {}) {
+  constructor(
+    readonly file: string,
+    json: Record<string, unknown>,
+    config: Record<string, unknown> = {},
+  ) {
     try {
       this.impl = new HfTokenizerImpl(json, config);
     } catch (e) {

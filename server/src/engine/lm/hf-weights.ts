@@ -19,7 +19,9 @@ export class HfWeights {
     } else if (existsSync(path.join(dir, 'model.safetensors'))) {
       files = ['model.safetensors'];
     } else {
-      files = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
+      files = readdirSync(dir)
+        .filter((f) => f.endsWith('.safetensors'))
+        .sort();
       if (files.length === 0) throw new Error(`${dir}: no model.safetensors, no model.safetensors.index.json and no *.safetensors`);
     }
     for (const f of files) {

@@ -25,9 +25,7 @@ export function parseHook(name: string, nLayers: number): HookPoint {
   if (name === 'hook_embed') return { name, kind: 'hook_embed', layer: -1, order: 0 };
   const m = /^blocks\.(\d+)\.(hook_resid_pre|hook_attn_out|hook_mlp_out|hook_resid_post)$/.exec(name);
   if (!m) {
-    throw new Error(
-      `unknown hook "${name}": expected hook_embed or blocks.{layer}.{hook_resid_pre|hook_attn_out|hook_mlp_out|hook_resid_post}`,
-    );
+    throw new Error(`unknown hook "${name}": expected hook_embed or blocks.{layer}.{hook_resid_pre|hook_attn_out|hook_mlp_out|hook_resid_post}`);
   }
   const layer = Number(m[1]);
   if (layer >= nLayers) throw new Error(`hook "${name}": layer ${layer} out of range (the model has ${nLayers} layers, 0..${nLayers - 1})`);

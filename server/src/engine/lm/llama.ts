@@ -66,7 +66,12 @@ export class LlamaModel extends TransformerModel {
   private readonly layers: Layer[];
   private readonly invFreq: Float32Array;
 
-  constructor(readonly spec: LlamaSpec, w: LlamaWeights, readonly tokenizer: Tokenizer, readonly source: string) {
+  constructor(
+    readonly spec: LlamaSpec,
+    w: LlamaWeights,
+    readonly tokenizer: Tokenizer,
+    readonly source: string,
+  ) {
     super();
     const { dModel: d, nHeads: h, nKvHeads: kvh, headDim: hd, hidden, vocabSize: V } = spec;
     if (w.layers.length !== spec.nLayers) throw new Error(`${source}: ${w.layers.length} layers of weights, config says ${spec.nLayers}`);

@@ -25,7 +25,11 @@ export class Llama2cTokenizer implements Tokenizer {
   /** Raw bytes each id stands for when decoded (byte tokens -> their byte). */
   private readonly bytesOf: Uint8Array[];
 
-  constructor(readonly file: string, pieces: string[], scores: Float32Array) {
+  constructor(
+    readonly file: string,
+    pieces: string[],
+    scores: Float32Array,
+  ) {
     this.vocabSize = pieces.length;
     this.pieces = pieces;
     this.scores = scores;
@@ -61,7 +65,9 @@ export class Llama2cTokenizer implements Tokenizer {
       off += len;
     }
     if (expectedVocab !== undefined && (pieces.length !== expectedVocab || off !== buf.length)) {
-      throw new Error(`${file}: tokenizer.bin has ${off !== buf.length ? 'more than ' : ''}${pieces.length} tokens but the model's vocab_size is ${expectedVocab}`);
+      throw new Error(
+        `${file}: tokenizer.bin has ${off !== buf.length ? 'more than ' : ''}${pieces.length} tokens but the model's vocab_size is ${expectedVocab}`,
+      );
     }
     return new Llama2cTokenizer(file, pieces, Float32Array.from(scores));
   }

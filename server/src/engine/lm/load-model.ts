@@ -59,7 +59,8 @@ export function loadHfLlama(dir: string, cfg: Record<string, unknown>, tok: HfTo
     ropeStyle: 'half',
     ropeScaling: (cfg.rope_scaling as RopeScaling | null | undefined) ?? null,
   };
-  if (cfg.hidden_act !== undefined && cfg.hidden_act !== 'silu') throw new Error(`${file}: hidden_act "${String(cfg.hidden_act)}" is not supported for llama (silu)`);
+  if (cfg.hidden_act !== undefined && cfg.hidden_act !== 'silu')
+    throw new Error(`${file}: hidden_act "${String(cfg.hidden_act)}" is not supported for llama (silu)`);
   const w = new HfWeights(dir);
   const layers: LlamaLayerWeights[] = [];
   for (let l = 0; l < nLayers; l++) {

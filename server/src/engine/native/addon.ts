@@ -20,7 +20,11 @@ export interface NativeAddon {
   createScratch(): NativeScratch;
   releaseScratch(s: NativeScratch): void;
   trainStep(s: NativeScratch, buffers: Record<string, unknown>, cfg: Record<string, number>): NativeStepMetrics;
-  encodeTopK(inputs: Record<string, Float32Array | undefined>, cfg: Record<string, number>, out: { indices: Int32Array; values: Float32Array; l0: Int32Array }): void;
+  encodeTopK(
+    inputs: Record<string, Float32Array | undefined>,
+    cfg: Record<string, number>,
+    out: { indices: Int32Array; values: Float32Array; l0: Int32Array },
+  ): void;
   encodeDense(inputs: Record<string, Float32Array | undefined>, cfg: Record<string, number>, out: Float32Array): void;
   blasInfo(): { config: string; threads: number };
 }

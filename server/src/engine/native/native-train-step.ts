@@ -30,7 +30,12 @@ export class NativeTrainStep {
   private readonly scratch: NativeScratch;
   private readonly trainableNames: string[];
 
-  constructor(private readonly addon: NativeAddon, readonly cfg: ResolvedTrainConfig, readonly sae: TrainingSae, readonly adam: Adam) {
+  constructor(
+    private readonly addon: NativeAddon,
+    readonly cfg: ResolvedTrainConfig,
+    readonly sae: TrainingSae,
+    readonly adam: Adam,
+  ) {
     this.scratch = addon.createScratch();
     const trainable = new Set(sae.trainable());
     this.trainableNames = [...sae.vars].filter(([, v]) => trainable.has(v)).map(([n]) => n);

@@ -43,7 +43,8 @@ export abstract class BaseSae implements Sae {
   /** f: [batch, d_sae] -> x_hat: [batch, d_in] in raw units (undoing only dataset-wide scaling). */
   decode(f: Tensor2D): Tensor2D {
     return tf.tidy(() => {
-      if (f.shape.length !== 2 || f.shape[1] !== this.dSae) throw new Error(`SAE decode expects features of shape [batch, d_sae=${this.dSae}], got [${f.shape.join(', ')}]`);
+      if (f.shape.length !== 2 || f.shape[1] !== this.dSae)
+        throw new Error(`SAE decode expects features of shape [batch, d_sae=${this.dSae}], got [${f.shape.join(', ')}]`);
       return unscaleOut(this.decodeNormalised(f), this.cfg.normalize_activations, this.scalingFactor);
     });
   }

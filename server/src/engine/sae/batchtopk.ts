@@ -96,6 +96,9 @@ export class BatchTopKTrainingSae extends TrainingSae {
   protected exportTensors(C: number): ExportedTensors {
     const th = this.v('batch_threshold').dataSync()[0];
     // Saved as JumpReLU with one shared threshold, as SAELens does (spec §3.4).
-    return { tensors: { ...this.commonExport(C), b_enc: foldBias(this, C, 'b_enc'), threshold: tf.mul(C, tf.fill([this.cfg.d_sae], th)) }, architecture: 'jumprelu' };
+    return {
+      tensors: { ...this.commonExport(C), b_enc: foldBias(this, C, 'b_enc'), threshold: tf.mul(C, tf.fill([this.cfg.d_sae], th)) },
+      architecture: 'jumprelu',
+    };
   }
 }

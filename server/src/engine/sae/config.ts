@@ -25,7 +25,8 @@ function architectureFromCfg(c: Record<string, unknown>, file: string): SaeArchi
   arch ??= 'standard';
   if (arch === 'topk' && c.k === undefined) {
     const fnKwargs = c.activation_fn_kwargs as Record<string, unknown> | undefined;
-    if (typeof fnKwargs?.k !== 'number') throw new Error(`${file}: topk SAE needs k (field "k" or activation_fn_kwargs.k), got ${JSON.stringify(fnKwargs ?? null)}`);
+    if (typeof fnKwargs?.k !== 'number')
+      throw new Error(`${file}: topk SAE needs k (field "k" or activation_fn_kwargs.k), got ${JSON.stringify(fnKwargs ?? null)}`);
     c.k = fnKwargs.k;
   }
   if (c.finetuning_scaling_factor === true) throw new Error(`${file}: finetuning_scaling_factor true (a learned per-feature scale) is not supported`);

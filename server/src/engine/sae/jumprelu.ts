@@ -84,7 +84,8 @@ export class JumpReluTrainingSae extends TrainingSae {
   }
 
   static override validate(c: ResolvedTrainConfig): void {
-    if (c.sparsityPenalty === 'quadratic_l0' && !(c.targetL0 > 0)) throw new Error('train config: field "targetL0" must be > 0 with sparsityPenalty "quadratic_l0"');
+    if (c.sparsityPenalty === 'quadratic_l0' && !(c.targetL0 > 0))
+      throw new Error('train config: field "targetL0" must be > 0 with sparsityPenalty "quadratic_l0"');
   }
 
   /** θ in training units: [d_sae]. */

@@ -14,7 +14,11 @@ import type { SaeConfig, SaeParams } from './types';
 
 export interface ArchitectureEntry {
   name: SaeArchitecture;
-  inference: { new (cfg: SaeConfig, p: SaeParams, scalingFactor?: number): BaseSae; prepareParams(cfg: SaeConfig, p: SaeParams): void; validateConfig(cfg: SaeConfig, file: string): void };
+  inference: {
+    new (cfg: SaeConfig, p: SaeParams, scalingFactor?: number): BaseSae;
+    prepareParams(cfg: SaeConfig, p: SaeParams): void;
+    validateConfig(cfg: SaeConfig, file: string): void;
+  };
   training: TrainingSaeClass;
   /** Tensors beyond W_enc [d_in, d_sae], W_dec [d_sae, d_in] and b_dec [d_in], each [d_sae]. */
   extraTensors: readonly string[];

@@ -76,7 +76,10 @@ export abstract class TrainingSae {
   /** Parameters Adam updates (without thresholdsOnly). */
   protected abstract readonly trainableNames: readonly string[];
 
-  constructor(readonly cfg: ResolvedTrainConfig, init: HostTensors) {
+  constructor(
+    readonly cfg: ResolvedTrainConfig,
+    init: HostTensors,
+  ) {
     for (const [name, t] of Object.entries(init)) {
       const init = tf.tensor(t.data, t.shape);
       this.vars.set(name, tf.variable(init, true, `${name}_${uid++}`));

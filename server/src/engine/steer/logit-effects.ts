@@ -42,7 +42,8 @@ export function featureLogits(model: SteerableModel, sae: Sae, features: number[
  */
 export function nextTokenEffect(model: SteerableModel, sae: Sae, ids: number[], position: number, spec: SteerSpec, k = 10): NextTokenEffect {
   const hook = saeHookFor(model, sae);
-  if (!Number.isInteger(position) || position < 0 || position >= ids.length) throw new Error(`position ${position}: expected 0..${ids.length - 1} (the text has ${ids.length} tokens)`);
+  if (!Number.isInteger(position) || position < 0 || position >= ids.length)
+    throw new Error(`position ${position}: expected 0..${ids.length - 1} (the text has ${ids.length} tokens)`);
   const prefix = ids.slice(0, position + 1);
   const fn = steeringFn(sae, spec.interventions, steerStart(prefix, model.tokenizer.bosId, spec));
   const lastLogProbs = (logits: Tensor3D) => tf.logSoftmax(tf.reshape(tf.slice(logits, [0, position, 0], [1, 1, -1]), [-1]));

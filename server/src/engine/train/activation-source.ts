@@ -19,7 +19,11 @@ export class ArrayActivations implements ActivationSource {
   private perm: Uint32Array | undefined;
   private permKey = '';
 
-  constructor(readonly data: Float32Array, readonly dIn: number, readonly label = 'activations') {
+  constructor(
+    readonly data: Float32Array,
+    readonly dIn: number,
+    readonly label = 'activations',
+  ) {
     if (!(dIn > 0) || data.length % dIn !== 0) throw new Error(`${label}: length ${data.length} is not a multiple of d_in=${dIn}`);
     this.n = data.length / dIn;
     if (this.n === 0) throw new Error(`${label}: no activations`);

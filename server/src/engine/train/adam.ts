@@ -8,7 +8,11 @@ export class Adam {
   readonly v = new Map<string, tf.Variable>();
   t = 0;
 
-  constructor(readonly beta1: number, readonly beta2: number, readonly eps: number) {}
+  constructor(
+    readonly beta1: number,
+    readonly beta2: number,
+    readonly eps: number,
+  ) {}
 
   /** One update of each named variable by its gradient. */
   apply(vars: Map<string, tf.Variable>, grads: Record<string, Tensor>, lr: number): void {

@@ -49,12 +49,24 @@ export const TRAIN_FIELD_BOUNDS: Record<string, Bound> = {
 
 /** "an integer ≥ 1", "a number > 0 and < 1": what a bound allows, for error messages and help. */
 export function describeBound(b: Bound): string {
-  const parts = [b.min !== undefined ? `≥ ${b.min}` : '', b.gt !== undefined ? `> ${b.gt}` : '', b.max !== undefined ? `≤ ${b.max}` : '', b.lt !== undefined ? `< ${b.lt}` : ''].filter(Boolean);
+  const parts = [
+    b.min !== undefined ? `≥ ${b.min}` : '',
+    b.gt !== undefined ? `> ${b.gt}` : '',
+    b.max !== undefined ? `≤ ${b.max}` : '',
+    b.lt !== undefined ? `< ${b.lt}` : '',
+  ].filter(Boolean);
   return `${b.int ? 'an integer' : 'a finite number'}${parts.length ? ' ' + parts.join(' and ') : ''}`;
 }
 
 export function inBound(v: number, b: Bound): boolean {
-  return Number.isFinite(v) && (!b.int || Number.isInteger(v)) && (b.min === undefined || v >= b.min) && (b.gt === undefined || v > b.gt) && (b.max === undefined || v <= b.max) && (b.lt === undefined || v < b.lt);
+  return (
+    Number.isFinite(v) &&
+    (!b.int || Number.isInteger(v)) &&
+    (b.min === undefined || v >= b.min) &&
+    (b.gt === undefined || v > b.gt) &&
+    (b.max === undefined || v <= b.max) &&
+    (b.lt === undefined || v < b.lt)
+  );
 }
 
 /** Throws `train config: field "batchSize" must be an integer ≥ 1, got 0` for the first bad field. */

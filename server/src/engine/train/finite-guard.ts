@@ -4,8 +4,14 @@
 import { tf, type Tensor } from '../tf';
 
 export class NonFiniteTrainingError extends Error {
-  constructor(readonly step: number, readonly reason: string, readonly checkpoint: string) {
-    super(`training stopped at step ${step}: ${reason}; the learning rate (or another setting) is likely too large. The last good checkpoint (if any) is kept at ${checkpoint}`);
+  constructor(
+    readonly step: number,
+    readonly reason: string,
+    readonly checkpoint: string,
+  ) {
+    super(
+      `training stopped at step ${step}: ${reason}; the learning rate (or another setting) is likely too large. The last good checkpoint (if any) is kept at ${checkpoint}`,
+    );
     this.name = 'NonFiniteTrainingError';
   }
 }

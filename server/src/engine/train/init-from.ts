@@ -12,7 +12,9 @@ export async function readSaeForFinetune(p: string): Promise<{ params: HostTenso
   const sae = await loadSae(p);
   try {
     if (sae.architecture !== 'jumprelu') {
-      throw new Error(`${p}: the SAE is "${sae.architecture}"; fine-tuning supports jumprelu SAEs (a Gated SAE converts with \`jumplens sae convert --to-jumprelu\`)`);
+      throw new Error(
+        `${p}: the SAE is "${sae.architecture}"; fine-tuning supports jumprelu SAEs (a Gated SAE converts with \`jumplens sae convert --to-jumprelu\`)`,
+      );
     }
     const host = async (name: string) => Float32Array.from((await sae.params()[name].data()) as Float32Array);
     const { dIn, dSae } = sae;
@@ -24,7 +26,17 @@ export async function readSaeForFinetune(p: string): Promise<{ params: HostTenso
   }
 }
 
-function reexpress(p: string, cfg: Record<string, unknown>, dIn: number, dSae: number, wEnc: Float32Array, wDec: Float32Array, bEnc: Float32Array, bd: Float32Array, theta: Float32Array) {
+function reexpress(
+  p: string,
+  cfg: Record<string, unknown>,
+  dIn: number,
+  dSae: number,
+  wEnc: Float32Array,
+  wDec: Float32Array,
+  bEnc: Float32Array,
+  bd: Float32Array,
+  theta: Float32Array,
+) {
   if (cfg.apply_b_dec_to_input === false) {
     for (let i = 0; i < dSae; i++) {
       let s = 0;

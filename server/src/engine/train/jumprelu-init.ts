@@ -35,7 +35,13 @@ export interface JumpReluInit {
   /** ε, training units. */
   bandwidth: number;
   /** What cfg.json records: the values and where each came from. */
-  summary: { initThreshold: { min: number; median: number; max: number; source: 'data' | 'config' }; bandwidth: number; bandwidthSource: 'data' | 'config'; initL0: number; preActStd: number };
+  summary: {
+    initThreshold: { min: number; median: number; max: number; source: 'data' | 'config' };
+    bandwidth: number;
+    bandwidthSource: 'data' | 'config';
+    initL0: number;
+    preActStd: number;
+  };
 }
 
 /** pi: the first batch's pre-activations at initialisation, [batch, d_sae] row-major. */

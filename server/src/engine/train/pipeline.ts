@@ -35,7 +35,15 @@ export async function activationsFor(cfg: TrainConfig, onTokens?: (n: number) =>
       onProgress: onTokens,
     });
     const s = got.settings;
-    const metadata = { model_name: s.model_name, hook_name: s.hook_name, hook_head_index: null, context_size: s.context_size, prepend_bos: s.prepend_bos, dataset_path: s.dataset_path, jumplens_drop_bos: s.drop_bos };
+    const metadata = {
+      model_name: s.model_name,
+      hook_name: s.hook_name,
+      hook_head_index: null,
+      context_size: s.context_size,
+      prepend_bos: s.prepend_bos,
+      dataset_path: s.dataset_path,
+      jumplens_drop_bos: s.drop_bos,
+    };
     return { source: got.source, metadata, model: keepModel ? model : undefined };
   } finally {
     if (!keepModel) model.dispose();

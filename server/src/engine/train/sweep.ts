@@ -48,7 +48,8 @@ export function expandRuns(cfg: SweepConfig): { name: string; label: string; par
     if (!key) throw new Error(`sweep config: run for "${r.architecture}" needs one of ${SPARSITY_KEYS.join(', ')}`);
     const values = Array.isArray(r[key]) ? (r[key] as number[]) : [r[key] as number];
     for (const v of values) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`sweep config: run "${r.architecture}" field "${key}" has a non-number ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new Error(`sweep config: run "${r.architecture}" field "${key}" has a non-number ${JSON.stringify(v)}`);
       const label = r.label ?? r.architecture;
       out.push({ name: `${label}-${key}-${v}`, label, param: key, value: v, train: { ...cfg.common, ...r, [key]: v } });
     }
@@ -56,19 +57,34 @@ export function expandRuns(cfg: SweepConfig): { name: string; label: string; par
   return out;
 }
 
-export async function runSweep(cfg: SweepConfig, opts: { log?: (s: string) => void; shouldStop?: () => boolean; model?: LanguageModel } = {}): Promise<ParetoRow[]> {
+export async function runSweep(
+  cfg: SweepConfig,
+  opts: { log?: (s: string) => void; shouldStop?: () => boolean; model?: LanguageModel } = {},
+): Promise<ParetoRow[]> {
   const log = opts.log ?? (() => {});
   const runs = expandRuns(cfg);
   const model = opts.model ?? (await loadLanguageModel(cfg.model));
   try {
     const ctx = cfg.contextSize ?? 256;
     const t0 = Date.now();
-    const train = await collectActivations(model, { hook: cfg.hook, corpus: cfg.corpus, contextSize: ctx, cache: cfg.activationCache, corpusOptions: { maxDocs: cfg.trainDocs } });
+    const train = await collectActivations(model, {
+      hook: cfg.hook,
+      corpus: cfg.corpus,
+      contextSize: ctx,
+      cache: cfg.activationCache,
+      corpusOptions: { maxDocs: cfg.trainDocs },
+    });
     log(`training activations: ${train.source.n} tokens (${train.fromCache ? 'cache' : `collected in ${((Date.now() - t0) / 1000).toFixed(0)} s`})`);
     const ev = cfg.eval ?? {};
     const evalCorpus = ev.corpus ?? cfg.corpus;
-    const skipDocs = ev.skipDocs ?? (ev.corpus ? 0 : cfg.trainDocs ?? 0);
-    const held = await collectActivations(model, { hook: cfg.hook, corpus: evalCorpus, contextSize: ctx, maxTokens: ev.tokens ?? 50_000, corpusOptions: { skipDocs } });
+    const skipDocs = ev.skipDocs ?? (ev.corpus ? 0 : (cfg.trainDocs ?? 0));
+    const held = await collectActivations(model, {
+      hook: cfg.hook,
+      corpus: evalCorpus,
+      contextSize: ctx,
+      maxTokens: ev.tokens ?? 50_000,
+      corpusOptions: { skipDocs },
+    });
     const seqs: number[][] = [];
     for (const s of tokenChunks(readCorpus(evalCorpus, { skipDocs }), model.tokenizer, { contextSize: ctx })) {
       if (seqs.length >= (ev.lmSequences ?? 64)) break;
@@ -104,7 +120,9 @@ export async function runSweep(cfg: SweepConfig, opts: { log?: (s: string) => vo
       writeJsonAtomic(path.join(dir, 'eval.json'), { ...row, histogram: m.histogram, lm });
       rows.push(row);
       run.dispose();
-      log(`${r.name}: L0 ${m.metrics['metrics/l0'].toFixed(2)}  FVU ${m.metrics['metrics/fvu'].toFixed(4)}  delta LM loss ${lm.delta_lm_loss.toFixed(4)}  (${seconds.toFixed(0)} s)`);
+      log(
+        `${r.name}: L0 ${m.metrics['metrics/l0'].toFixed(2)}  FVU ${m.metrics['metrics/fvu'].toFixed(4)}  delta LM loss ${lm.delta_lm_loss.toFixed(4)}  (${seconds.toFixed(0)} s)`,
+      );
       writeOutputs(cfg, rows);
     }
     await writePlot(cfg, rows);

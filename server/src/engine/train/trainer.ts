@@ -71,18 +71,31 @@ export class Trainer {
   /** How JumpReLU's θ₀ and ε were chosen (recorded in cfg.json). */
   jumpReluInit: JumpReluInit['summary'] | undefined;
 
-  constructor(readonly cfg: ResolvedTrainConfig, readonly source: ActivationSource, readonly out: string, readonly opts: TrainOptions = {}) {
+  constructor(
+    readonly cfg: ResolvedTrainConfig,
+    readonly source: ActivationSource,
+    readonly out: string,
+    readonly opts: TrainOptions = {},
+  ) {
     const ckpt = path.join(out, CHECKPOINT_FILE);
     this.adam = new Adam(cfg.adamBeta1, cfg.adamBeta2, cfg.adamEps);
     if (opts.resume && existsSync(ckpt)) {
       const header = readSafetensorsHeader(ckpt);
-      const meta = JSON.parse(header.metadata.jumplens_state ?? 'null') as { step: number; tokens: number; scale: number; adamT: number; bandwidth?: number; jumpReluInit?: JumpReluInit['summary'] } | null;
+      const meta = JSON.parse(header.metadata.jumplens_state ?? 'null') as {
+        step: number;
+        tokens: number;
+        scale: number;
+        adamT: number;
+        bandwidth?: number;
+        jumpReluInit?: JumpReluInit['summary'];
+      } | null;
       if (!meta || typeof meta.step !== 'number') throw new Error(`${ckpt}: checkpoint metadata "jumplens_state" missing or invalid`);
       const tensors = readSafetensors(ckpt);
       const params: HostTensors = {};
       for (const [k, v] of tensors) if (!k.startsWith('adam_')) params[k] = { data: v.data, shape: v.shape };
       // A run whose ε was chosen from the data resumes with that ε (the checkpoint keeps it).
-      if (Number.isNaN(cfg.bandwidth) && meta.bandwidth) this.cfg = { ...cfg, bandwidth: meta.bandwidth, initThreshold: meta.jumpReluInit?.initThreshold.median ?? Number.NaN };
+      if (Number.isNaN(cfg.bandwidth) && meta.bandwidth)
+        this.cfg = { ...cfg, bandwidth: meta.bandwidth, initThreshold: meta.jumpReluInit?.initThreshold.median ?? Number.NaN };
       this.jumpReluInit = meta.jumpReluInit;
       this.sae = restoreTrainingSae(this.cfg, params);
       this.adam.restore(tensors, meta.adamT);
@@ -91,7 +104,11 @@ export class Trainer {
       this.scale = meta.scale;
       const logFile = path.join(out, 'train-log.jsonl');
       if (existsSync(logFile)) {
-        this.log = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TrainProgressEvent).filter((e) => e.step <= this.stepIndex);
+        this.log = readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as TrainProgressEvent)
+          .filter((e) => e.step <= this.stepIndex);
       }
     } else {
       // Dataset-wide scalar normalisation E||x/C||² = 1 ([GS] §3.1).
@@ -116,7 +133,13 @@ export class Trainer {
     piT.dispose();
     x0.dispose();
     const given = (v: number) => (Number.isNaN(v) ? undefined : v);
-    const init = chooseJumpReluInit(pi, c.batchSize, { d_sae: c.d_sae, initL0: c.initL0, bandwidthScale: c.bandwidthScale, initThreshold: given(c.initThreshold), bandwidth: given(c.bandwidth) });
+    const init = chooseJumpReluInit(pi, c.batchSize, {
+      d_sae: c.d_sae,
+      initL0: c.initL0,
+      bandwidthScale: c.bandwidthScale,
+      initThreshold: given(c.initThreshold),
+      bandwidth: given(c.bandwidth),
+    });
     const host = probe.snapshot();
     probe.dispose();
     // Fine-tuning keeps the SAE's own thresholds; only ε comes from the data then.
@@ -187,7 +210,11 @@ export class Trainer {
   private tfjsUpdate(x: Tensor2D, s: number, lr: number, lambda: number, holder: { m?: StepMetrics }): void {
     const vars = this.sae.trainable();
     const { value, grads } = tf.variableGrads(() => this.sae.loss(x, lambda, holder), vars);
-    checkFiniteLoss(value, s + 1, path.join(this.out, CHECKPOINT_FILE), () => [value, ...Object.values(grads), ...Object.values(holder.m ?? {}).filter((t): t is Tensor => t !== undefined)]);
+    checkFiniteLoss(value, s + 1, path.join(this.out, CHECKPOINT_FILE), () => [
+      value,
+      ...Object.values(grads),
+      ...Object.values(holder.m ?? {}).filter((t): t is Tensor => t !== undefined),
+    ]);
     value.dispose();
     // tf names gradients by the Variable's unique name; map back to ours.
     const named: Record<string, Tensor> = {};
@@ -213,8 +240,19 @@ export class Trainer {
   /** Writes params, Adam moments and step atomically to out/checkpoints/ckpt.safetensors. */
   checkpoint(): void {
     checkFiniteParams(this.sae.vars, this.stepIndex, path.join(this.out, CHECKPOINT_FILE));
-    const state = { step: this.stepIndex, tokens: this.tokens, scale: this.scale, adamT: this.adam.t, bandwidth: this.cfg.bandwidth, jumpReluInit: this.jumpReluInit };
-    writeSafetensors(path.join(this.out, CHECKPOINT_FILE), { ...this.sae.snapshot(), ...this.adam.snapshot() }, { metadata: { jumplens_state: JSON.stringify(state) } });
+    const state = {
+      step: this.stepIndex,
+      tokens: this.tokens,
+      scale: this.scale,
+      adamT: this.adam.t,
+      bandwidth: this.cfg.bandwidth,
+      jumpReluInit: this.jumpReluInit,
+    };
+    writeSafetensors(
+      path.join(this.out, CHECKPOINT_FILE),
+      { ...this.sae.snapshot(), ...this.adam.snapshot() },
+      { metadata: { jumplens_state: JSON.stringify(state) } },
+    );
     this.writeLog();
   }
 
@@ -248,7 +286,17 @@ export class Trainer {
     }
     if (stopped) this.checkpoint();
     else this.finish(raw);
-    return { out: this.out, steps: this.stepIndex, tokens: this.tokens, metrics: this.finalMetrics(), stopped, scale: this.scale, sae: this.sae, config: this.cfg, dispose: () => this.dispose() };
+    return {
+      out: this.out,
+      steps: this.stepIndex,
+      tokens: this.tokens,
+      metrics: this.finalMetrics(),
+      stopped,
+      scale: this.scale,
+      sae: this.sae,
+      config: this.cfg,
+      dispose: () => this.dispose(),
+    };
   }
 
   finalMetrics(): Record<string, number> {
@@ -272,7 +320,13 @@ function quantiles(theta: Float32Array, scale: number): number[] {
 }
 
 /** The SAELens cfg.json for an exported training run. */
-export function exportedConfig(t: Trainer, architecture: SaeConfig['architecture'], raw: TrainConfig, metadata: Record<string, unknown>, cfgFields: Partial<SaeConfig> = {}): SaeConfig {
+export function exportedConfig(
+  t: Trainer,
+  architecture: SaeConfig['architecture'],
+  raw: TrainConfig,
+  metadata: Record<string, unknown>,
+  cfgFields: Partial<SaeConfig> = {},
+): SaeConfig {
   const c = t.cfg;
   return {
     architecture,

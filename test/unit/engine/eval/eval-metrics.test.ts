@@ -48,7 +48,10 @@ test('predicting the dataset mean gives FVU 1; a never-firing feature is dead; f
   assert.ok(Math.abs(ev.frequencies[0] - pos / 3000) < 1e-6);
   assert.equal(ev.metrics['sparsity/dead_features'], 1);
   assert.equal(ev.metrics['sparsity/above_10pct'], pos / 3000 > 0.1 ? 1 : 0);
-  assert.equal(ev.histogram.counts.reduce((a, b) => a + b, 0), 1);
+  assert.equal(
+    ev.histogram.counts.reduce((a, b) => a + b, 0),
+    1,
+  );
 });
 
 /** A bigram-ish LM: act = embedding[id] at the hook, logits = act · U. */

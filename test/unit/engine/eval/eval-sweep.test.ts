@@ -10,9 +10,22 @@ import { rescaledJumpRelu } from '../../../../server/src/engine/eval/eval-comman
 import type { Sae } from '../../../../server/src/engine/sae/types';
 
 test('expandRuns makes one run per sparsity value with the common fields, and rejects a run without one', () => {
-  const cfg = { model: 'm', hook: 'h', corpus: 'c', out: 'o', common: { d_sae: 64, steps: 10 }, runs: [{ architecture: 'jumprelu', l0Coefficient: [0.1, 0.2] }, { architecture: 'topk', k: 4 }] } as unknown as SweepConfig;
+  const cfg = {
+    model: 'm',
+    hook: 'h',
+    corpus: 'c',
+    out: 'o',
+    common: { d_sae: 64, steps: 10 },
+    runs: [
+      { architecture: 'jumprelu', l0Coefficient: [0.1, 0.2] },
+      { architecture: 'topk', k: 4 },
+    ],
+  } as unknown as SweepConfig;
   const runs = expandRuns(cfg);
-  assert.deepEqual(runs.map((r) => r.name), ['jumprelu-l0Coefficient-0.1', 'jumprelu-l0Coefficient-0.2', 'topk-k-4']);
+  assert.deepEqual(
+    runs.map((r) => r.name),
+    ['jumprelu-l0Coefficient-0.1', 'jumprelu-l0Coefficient-0.2', 'topk-k-4'],
+  );
   assert.equal(runs[1].train.l0Coefficient, 0.2);
   assert.equal(runs[2].train.d_sae, 64);
   assert.throws(() => expandRuns({ ...cfg, runs: [{ architecture: 'gated' }] } as unknown as SweepConfig), /gated.*needs one of/);
@@ -37,22 +50,42 @@ test('the frontier SVG has a line per architecture and the CSV one row per run',
 
 test('rescaling thresholds: scale 1 reproduces the SAE, larger scales fire fewer latents', async () => {
   await initBackend();
-  const W = tf.tensor2d([[1, -1, 0.5], [0.5, 1, -1]]); // [d_in=2, d_sae=3]
+  const W = tf.tensor2d([
+    [1, -1, 0.5],
+    [0.5, 1, -1],
+  ]); // [d_in=2, d_sae=3]
   const b = tf.tensor1d([0, 0.1, 0]);
   const th = tf.tensor1d([0.2, 0.3, 0.4]);
-  const Wd = tf.tensor2d([[1, 0], [0, 1], [1, 1]]);
+  const Wd = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ]);
   const bd = tf.tensor1d([0.05, -0.05]);
-  const encode = (x: Tensor2D) => tf.tidy(() => {
-    const pi = tf.add(tf.matMul(x, W), b);
-    return tf.mul(pi, tf.cast(tf.greater(pi, th), 'float32')) as Tensor2D;
-  });
+  const encode = (x: Tensor2D) =>
+    tf.tidy(() => {
+      const pi = tf.add(tf.matMul(x, W), b);
+      return tf.mul(pi, tf.cast(tf.greater(pi, th), 'float32')) as Tensor2D;
+    });
   const sae = {
     cfg: { architecture: 'jumprelu', d_in: 2, d_sae: 3, dtype: 'float32', apply_b_dec_to_input: false, normalize_activations: 'none', metadata: {} },
-    dIn: 2, dSae: 3, architecture: 'jumprelu', hookName: '',
-    encode, decode: (f: Tensor2D) => tf.tidy(() => tf.add(tf.matMul(f, Wd), bd) as Tensor2D),
-    forward: (x: Tensor2D) => x, threshold: () => th, params: () => ({ W_enc: W, b_enc: b, W_dec: Wd, b_dec: bd, threshold: th }), dispose: () => {},
+    dIn: 2,
+    dSae: 3,
+    architecture: 'jumprelu',
+    hookName: '',
+    encode,
+    decode: (f: Tensor2D) => tf.tidy(() => tf.add(tf.matMul(f, Wd), bd) as Tensor2D),
+    forward: (x: Tensor2D) => x,
+    threshold: () => th,
+    params: () => ({ W_enc: W, b_enc: b, W_dec: Wd, b_dec: bd, threshold: th }),
+    dispose: () => {},
   } as unknown as Sae;
-  const x = tf.tensor2d([[1, 0.2], [0.3, 0.6], [-0.5, 1], [0.25, 0.25]]);
+  const x = tf.tensor2d([
+    [1, 0.2],
+    [0.3, 0.6],
+    [-0.5, 1],
+    [0.25, 0.25],
+  ]);
   const same = rescaledJumpRelu(sae, 1).encode(x);
   const ref = encode(x);
   assert.deepEqual(Array.from(same.dataSync()), Array.from(ref.dataSync()));

@@ -11,7 +11,7 @@ before(async () => {
 /** A seeded PRNG so the brute-force oracle and the accumulator see the same sparse activations. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 test('top contexts, density, max and histogram match a brute-force computation', async () => {
@@ -45,7 +45,11 @@ test('top contexts, density, max and histogram match a brute-force computation',
     assert.equal(r.fireCount[feat], fired.length, `fire count of feature ${feat}`);
     assert.ok(Math.abs(r.maxAct[feat] - Math.max(0, ...all.map((a) => a.v))) < 1e-6);
     const hist = r.hist.slice(feat * HIST_BINS, (feat + 1) * HIST_BINS);
-    assert.equal(hist.reduce((x, y) => x + y, 0), fired.length, 'histogram counts every firing');
+    assert.equal(
+      hist.reduce((x, y) => x + y, 0),
+      fired.length,
+      'histogram counts every firing',
+    );
     const step = (HIST_LOG10_MAX - HIST_LOG10_MIN) / HIST_BINS;
     for (const a of fired) {
       const bin = Math.min(HIST_BINS - 1, Math.max(0, Math.floor((Math.log10(a.v) - HIST_LOG10_MIN) / step)));

@@ -41,12 +41,18 @@ test('a saved store opens, and each card reads back that feature alone', async (
       const c = store.card(j);
       assert.ok(Math.abs(c.density - 3 / 18) < 1e-6, 'fires on 3 of 18 tokens');
       assert.equal(c.maxAct, (j + 1) * 3);
-      assert.deepEqual(c.top.map((t) => t.value), [(j + 1) * 3, (j + 1) * 2]);
+      assert.deepEqual(
+        c.top.map((t) => t.value),
+        [(j + 1) * 3, (j + 1) * 2],
+      );
       // Strongest context is sequence 2, centred on position j % 6.
       const p = j % 6;
       assert.deepEqual(c.top[0].tokens, [p - 1 >= 0 ? 200 + p - 1 : -1, 200 + p, p + 1 < 6 ? 200 + p + 1 : -1]);
       assert.equal(c.top[0].acts[1], (j + 1) * 3);
-      assert.equal(c.hist.reduce((a, x) => a + x, 0), 3);
+      assert.equal(
+        c.hist.reduce((a, x) => a + x, 0),
+        3,
+      );
     }
     assert.throws(() => store.card(d), /feature 9 out of range: the store has 9 features/);
   } finally {
@@ -64,7 +70,14 @@ test('labels are saved atomically, survive reopening, and import from a Neuronpe
     store.setLabel(2, '');
     assert.equal(FeatureStore.open(dir).label(2), undefined);
     const np = path.join(dir, 'np.json');
-    writeFileSync(np, JSON.stringify([{ modelId: 'm', layer: '2-res', index: '1', description: 'the word "the"' }, { index: 99, description: 'out of range' }, { index: 3, explanation: 'names' }]));
+    writeFileSync(
+      np,
+      JSON.stringify([
+        { modelId: 'm', layer: '2-res', index: '1', description: 'the word "the"' },
+        { index: 99, description: 'out of range' },
+        { index: 3, explanation: 'names' },
+      ]),
+    );
     assert.equal(store.importNeuronpedia(np), 2);
     const again = FeatureStore.open(dir);
     assert.equal(again.label(1), 'the word "the"');
@@ -79,7 +92,10 @@ test('a file that is not a feature store, or has the wrong shapes, is refused by
   try {
     const f = path.join(dir, STORE_FILE);
     writeSafetensors(f, { density: { data: new Float32Array(4), shape: [4] } });
-    assert.throws(() => FeatureStore.open(dir), (e: Error) => e.message.startsWith(f) && /not a JumpLens feature store/.test(e.message));
+    assert.throws(
+      () => FeatureStore.open(dir),
+      (e: Error) => e.message.startsWith(f) && /not a JumpLens feature store/.test(e.message),
+    );
     const meta = { format: 'jumplens-feature-store-v1', dSae: 5, nTop: 2, before: 1, after: 1, tokens: 1, createdAt: '' };
     writeSafetensors(f, { density: { data: new Float32Array(4), shape: [4] } }, { metadata: { jumplens: JSON.stringify(meta) } });
     assert.throws(() => FeatureStore.open(dir), /tensor density has shape \[4\], expected \[5\]/);

@@ -71,7 +71,10 @@ test('zip bomb: a 1 GiB member claimed by a tiny .npz is refused before it is in
     const bomb = { ...goodMembers(), 'W_enc.npy': npyBytes(new Float32Array(16 * 2 ** 20), [4, 4 * 2 ** 20]) };
     writeFileSync(npz, zipSync(bomb, { level: 9 }));
     await withCap(16 * 2 ** 20, async () => {
-      await assert.rejects(loadSae(npz), (e: Error) => e.message.includes(`${npz}:W_enc.npy`) && /over the limit of 16\.0 MiB/.test(e.message) && e.message.includes(MAX_TENSOR_BYTES_ENV));
+      await assert.rejects(
+        loadSae(npz),
+        (e: Error) => e.message.includes(`${npz}:W_enc.npy`) && /over the limit of 16\.0 MiB/.test(e.message) && e.message.includes(MAX_TENSOR_BYTES_ENV),
+      );
     });
     assert.equal(tf.memory().numTensors, n0);
     assert.ok(process.memoryUsage().rss - rss0 < 600 * 2 ** 20, 'no gigabyte allocation');
@@ -87,7 +90,10 @@ test('a zip member whose declared size disagrees with its .npy header is refused
     const members = goodMembers();
     const real = members['b_enc.npy'].length;
     writeFileSync(npz, patchDeclaredSize(zipSync(members, { level: 6 }), 'b_enc.npy', real + 64));
-    await assert.rejects(loadSae(npz), (e: Error) => e.message.includes(`${npz}:b_enc.npy`) && /\.npy header describes \d+ bytes but the zip member holds/.test(e.message));
+    await assert.rejects(
+      loadSae(npz),
+      (e: Error) => e.message.includes(`${npz}:b_enc.npy`) && /\.npy header describes \d+ bytes but the zip member holds/.test(e.message),
+    );
     // Stored (np.savez's default): the uncompressed size must equal the stored size.
     writeFileSync(npz, patchDeclaredSize(zipSync(members, { level: 0 }), 'b_enc.npy', real * 2));
     await assert.rejects(loadSae(npz), (e: Error) => e.message.includes(`${npz}:b_enc.npy`) && /a stored member cannot produce/.test(e.message));
@@ -107,32 +113,67 @@ test('.npy and safetensors shapes are checked against the file and the cap', () 
     const bytes = hdr.slice();
     bytes.set(new TextEncoder().encode(liar.slice(0, text.length)), 10);
     writeFileSync(huge, bytes);
-    assert.throws(() => readNpy(huge), (e: Error) => e.message.startsWith(`${huge}: shape [100000, 100000]`) && /over the limit/.test(e.message));
-    withCap(2 ** 40, () => assert.throws(() => readNpy(huge), (e: Error) => e.message.startsWith(huge) && /needs 40000000000 bytes, file has 4: truncated/.test(e.message)));
+    assert.throws(
+      () => readNpy(huge),
+      (e: Error) => e.message.startsWith(`${huge}: shape [100000, 100000]`) && /over the limit/.test(e.message),
+    );
+    withCap(2 ** 40, () =>
+      assert.throws(
+        () => readNpy(huge),
+        (e: Error) => e.message.startsWith(huge) && /needs 40000000000 bytes, file has 4: truncated/.test(e.message),
+      ),
+    );
     const st = path.join(dir, 'w.safetensors');
     writeSafetensors(st, { W: { data: f32(4 * 2 ** 18), shape: [4, 2 ** 18] } });
     withCap(4 * 2 ** 20, () => assert.doesNotThrow(() => readSafetensorsHeader(st)));
-    withCap(4 * 2 ** 20 - 1, () => assert.throws(() => readSafetensorsHeader(st), (e: Error) => e.message.startsWith(`${st}: tensor W`) && /over the limit/.test(e.message)));
+    withCap(4 * 2 ** 20 - 1, () =>
+      assert.throws(
+        () => readSafetensorsHeader(st),
+        (e: Error) => e.message.startsWith(`${st}: tensor W`) && /over the limit/.test(e.message),
+      ),
+    );
     withCap(0, () => assert.throws(() => readNpy(huge), new RegExp(`${MAX_TENSOR_BYTES_ENV}="0": must be a positive integer`)));
   } finally {
     cleanup();
   }
 });
 
-test("a 1 KB cfg.json with d_sae 5e8 is refused before any tensor is allocated", async () => {
+test('a 1 KB cfg.json with d_sae 5e8 is refused before any tensor is allocated', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const write = (dIn: number, dSae: number) => {
-      writeFileSync(path.join(dir, 'cfg.json'), JSON.stringify({ architecture: 'batchtopk', d_in: dIn, d_sae: dSae, k: 4, threshold: 0.5, dtype: 'float32', apply_b_dec_to_input: true, normalize_activations: 'none' }));
+      writeFileSync(
+        path.join(dir, 'cfg.json'),
+        JSON.stringify({
+          architecture: 'batchtopk',
+          d_in: dIn,
+          d_sae: dSae,
+          k: 4,
+          threshold: 0.5,
+          dtype: 'float32',
+          apply_b_dec_to_input: true,
+          normalize_activations: 'none',
+        }),
+      );
     };
-    writeSafetensors(path.join(dir, 'sae_weights.safetensors'), { W_enc: { data: f32(8), shape: [2, 4] }, W_dec: { data: f32(8), shape: [4, 2] }, b_enc: { data: f32(4), shape: [4] }, b_dec: { data: f32(2), shape: [2] } });
+    writeSafetensors(path.join(dir, 'sae_weights.safetensors'), {
+      W_enc: { data: f32(8), shape: [2, 4] },
+      W_dec: { data: f32(8), shape: [4, 2] },
+      b_enc: { data: f32(4), shape: [4] },
+      b_dec: { data: f32(2), shape: [2] },
+    });
     const n0 = tf.memory().numTensors;
     const rss0 = process.memoryUsage().rss;
     write(16, 5e8);
-    await assert.rejects(loadSae(dir), (e: Error) => e.message.startsWith(path.join(dir, 'cfg.json')) && /d_in 16 × d_sae 500000000 float32 needs 29\.80 GiB, over the limit/.test(e.message));
+    await assert.rejects(
+      loadSae(dir),
+      (e: Error) => e.message.startsWith(path.join(dir, 'cfg.json')) && /d_in 16 × d_sae 500000000 float32 needs 29\.80 GiB, over the limit/.test(e.message),
+    );
     // Under the cap (2 GB of threshold), the weights header disagrees: refused before the broadcast.
     write(2, 5e8);
-    await assert.rejects(loadSae(dir), (e: Error) => e.message.includes('sae_weights.safetensors: tensor W_enc has shape [2, 4] but cfg (d_in=2, d_sae=500000000) needs [2, 500000000]'));
+    await assert.rejects(loadSae(dir), (e: Error) =>
+      e.message.includes('sae_weights.safetensors: tensor W_enc has shape [2, 4] but cfg (d_in=2, d_sae=500000000) needs [2, 500000000]'),
+    );
     assert.equal(tf.memory().numTensors, n0);
     assert.ok(process.memoryUsage().rss - rss0 < 500 * 2 ** 20, 'no 2 GB threshold broadcast');
   } finally {
@@ -149,7 +190,10 @@ test('a symlink to /dev/zero is refused at once by every reader, naming the path
     assert.throws(() => readNpy(path.join(dir, 'evil.npy')), msg('evil.npy'));
     assert.throws(() => readJsonFile(path.join(dir, 'evil.json')), msg('evil.json'));
     assert.throws(() => readSafetensorsHeader(path.join(dir, 'evil.safetensors')), msg('evil.safetensors'));
-    assert.throws(() => [...readCorpus(path.join(dir, 'evil.txt'))], (e: Error) => e.message.includes(path.join(dir, 'evil.txt')) && /character device/.test(e.message));
+    assert.throws(
+      () => [...readCorpus(path.join(dir, 'evil.txt'))],
+      (e: Error) => e.message.includes(path.join(dir, 'evil.txt')) && /character device/.test(e.message),
+    );
   } finally {
     cleanup();
   }
@@ -173,7 +217,10 @@ test('importing labels from a FIFO fails at once instead of blocking forever', a
     const fifo = path.join(dir, 'labels.fifo');
     execFileSync('mkfifo', [fifo]);
     const t0 = Date.now();
-    assert.throws(() => store.importNeuronpedia(fifo), (e: Error) => e.message === `${fifo}: is a FIFO (named pipe), not a regular file; refusing to read it`);
+    assert.throws(
+      () => store.importNeuronpedia(fifo),
+      (e: Error) => e.message === `${fifo}: is a FIFO (named pipe), not a regular file; refusing to read it`,
+    );
     assert.ok(Date.now() - t0 < 2000);
   } finally {
     cleanup();
@@ -195,7 +242,10 @@ test('labels.json: non-string values and bad ids are dropped with a warning nami
     const line = String(warn.mock.calls[0].arguments[0]);
     assert.ok(line.startsWith(`${file}: dropped 5 bad label entries`), line);
     writeFileSync(file, 'null');
-    assert.throws(() => FeatureStore.open(dir), (e: Error) => e.message.startsWith(`${file}: expected {"labels"`));
+    assert.throws(
+      () => FeatureStore.open(dir),
+      (e: Error) => e.message.startsWith(`${file}: expected {"labels"`),
+    );
   } finally {
     warn.mock.restore();
     cleanup();

@@ -20,7 +20,7 @@ function numpyFile(descr: string, shape: string, body: Uint8Array, fortran = 'Fa
 }
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-test('writeNpy output is byte-identical to numpy\'s own layout and reads back', () => {
+test("writeNpy output is byte-identical to numpy's own layout and reads back", () => {
   const { dir, cleanup } = tempDir();
   try {
     const f = new Float32Array([1.5, -2, 3.25, 0, 1e-8, 7]);
@@ -88,11 +88,17 @@ test('bad .npy input raises errors that name the file and the problem', () => {
   assert.throws(() => parseNpy(full.subarray(0, 40), 'hdr.npy'), /hdr\.npy: .npy header length \d+ points past the end/);
   assert.throws(() => parseNpy(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), 'junk.npy'), /junk\.npy: not a .npy file/);
   assert.throws(() => parseNpy(numpyFile('<f4', 'oops', body), 'm.npy'), /m\.npy: malformed .npy header/);
-  assert.throws(() => parseNpy(numpyFile('<i8', '(1,)', bytesOf(new BigInt64Array([1n << 40n]))), 'big.npy'), /big\.npy: int64 value 1099511627776 at element 0 does not fit in int32/);
+  assert.throws(
+    () => parseNpy(numpyFile('<i8', '(1,)', bytesOf(new BigInt64Array([1n << 40n]))), 'big.npy'),
+    /big\.npy: int64 value 1099511627776 at element 0 does not fit in int32/,
+  );
   const { dir, cleanup } = tempDir();
   try {
     const missing = path.join(dir, 'none.npy');
-    assert.throws(() => readNpy(missing), (e: Error) => e.message.startsWith(missing) && /ENOENT/.test(e.message));
+    assert.throws(
+      () => readNpy(missing),
+      (e: Error) => e.message.startsWith(missing) && /ENOENT/.test(e.message),
+    );
     writeFileSync(path.join(dir, 'ok.npy'), full);
     assert.deepEqual(Array.from(readNpy(path.join(dir, 'ok.npy')).data), [1, 2, 3, 4]);
   } finally {

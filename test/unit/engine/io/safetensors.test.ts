@@ -68,16 +68,40 @@ test('bad files fail with the file, the tensor and the problem', () => {
     const cases: [string, () => void, RegExp][] = [
       ['tiny', () => writeFileSync(f, Buffer.from([1, 2, 3])), /shorter than the 8-byte header/],
       ['len past end', () => rawFile(f, { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, four, 5000), /points past the end of the file/],
-      ['bad json', () => { const l = Buffer.alloc(8); l.writeBigUInt64LE(3n); writeFileSync(f, Buffer.concat([l, Buffer.from('{x]')])); }, /not valid JSON/],
+      [
+        'bad json',
+        () => {
+          const l = Buffer.alloc(8);
+          l.writeBigUInt64LE(3n);
+          writeFileSync(f, Buffer.concat([l, Buffer.from('{x]')]));
+        },
+        /not valid JSON/,
+      ],
       ['dtype', () => rawFile(f, { W_enc: { dtype: 'F8', shape: [4], data_offsets: [0, 16] } }, four), /tensor W_enc: unsupported dtype "F8"/],
-      ['shape bytes', () => rawFile(f, { W_enc: { dtype: 'F32', shape: [5], data_offsets: [0, 16] } }, four), /tensor W_enc: shape \[5\] of F32 needs 20 bytes but data_offsets give 16/],
-      ['offsets past end', () => rawFile(f, { W_dec: { dtype: 'F32', shape: [8], data_offsets: [0, 32] } }, four), /tensor W_dec: data_offsets \[0, 32\] point past the end/],
-      ['overlap', () => rawFile(f, { a: { dtype: 'F32', shape: [3], data_offsets: [0, 12] }, b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, four), /overlap/],
+      [
+        'shape bytes',
+        () => rawFile(f, { W_enc: { dtype: 'F32', shape: [5], data_offsets: [0, 16] } }, four),
+        /tensor W_enc: shape \[5\] of F32 needs 20 bytes but data_offsets give 16/,
+      ],
+      [
+        'offsets past end',
+        () => rawFile(f, { W_dec: { dtype: 'F32', shape: [8], data_offsets: [0, 32] } }, four),
+        /tensor W_dec: data_offsets \[0, 32\] point past the end/,
+      ],
+      [
+        'overlap',
+        () => rawFile(f, { a: { dtype: 'F32', shape: [3], data_offsets: [0, 12] }, b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, four),
+        /overlap/,
+      ],
       ['negative shape', () => rawFile(f, { a: { dtype: 'F32', shape: [-4], data_offsets: [0, 16] } }, four), /non-negative integers/],
     ];
     for (const [label, make, re] of cases) {
       make();
-      assert.throws(() => readSafetensorsHeader(f), (e: Error) => e.message.startsWith(f) && re.test(e.message), label);
+      assert.throws(
+        () => readSafetensorsHeader(f),
+        (e: Error) => e.message.startsWith(f) && re.test(e.message),
+        label,
+      );
     }
     rawFile(f, { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, four);
     assert.throws(() => readTensorF32(readSafetensorsHeader(f), 'W_enc'), /missing tensor W_enc \(has: a\)/);

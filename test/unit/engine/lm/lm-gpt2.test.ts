@@ -39,7 +39,10 @@ test('tokenizer: byte-level BPE ids, merges, offsets over emoji and accents', ()
   const text = 'the cat at the café 😀!';
   const spans = m.tokenizer.encode(text);
   assert.equal(spans.map((s) => text.slice(s.start, s.end)).join(''), text);
-  assert.ok(spans.some((s) => s.id === 258), '" the" merge is used');
+  assert.ok(
+    spans.some((s) => s.id === 258),
+    '" the" merge is used',
+  );
   const emoji = spans.filter((s) => text.slice(s.start, s.end).includes('😀'));
   assert.equal(emoji.length, 1);
   assert.equal(m.tokenizer.decode(spans.map((s) => s.id)), text);

@@ -36,7 +36,12 @@ test('HF Llama logits equal the llama2.c logits (max abs diff < 1e-4)', () => {
   assert.equal(hf.config.architecture, 'llama');
   const docs = [...readCorpus(sharedFile('data', 'tinystories-train-first1000.json'), { maxDocs: 2 })];
   for (const text of docs) {
-    const ids = [ref.tokenizer.encode(text).map((t) => t.id).slice(0, 64)];
+    const ids = [
+      ref.tokenizer
+        .encode(text)
+        .map((t) => t.id)
+        .slice(0, 64),
+    ];
     const a = ref.forward(ids);
     const b = hf.forward(ids);
     const d = maxDiff(a, b);
@@ -50,7 +55,11 @@ test('HF Llama logits equal the llama2.c logits (max abs diff < 1e-4)', () => {
 });
 
 test('tokenizer.json path gives the same ids and offsets as tokenizer.bin', () => {
-  const texts = ['Once upon a time', 'Héllo wörld 你好 😀 café!', ...readCorpus(sharedFile('data', 'tinystories-train-first1000.json'), { maxDocs: 60, skipDocs: 10 })];
+  const texts = [
+    'Once upon a time',
+    'Héllo wörld 你好 😀 café!',
+    ...readCorpus(sharedFile('data', 'tinystories-train-first1000.json'), { maxDocs: 60, skipDocs: 10 }),
+  ];
   for (const t of texts) assert.deepEqual(hf.tokenizer.encode(t), ref.tokenizer.encode(t));
   assert.equal(hf.tokenizer.decode([1, 403, 407, 261, 378]), 'Once upon a time');
 });

@@ -143,7 +143,10 @@ test('malformed checkpoints raise errors naming the file and problem', async () 
     const src = readFileSync(sharedFile('models', 'stories260K.bin'));
     const trunc = path.join(dir, 'trunc.bin');
     writeFileSync(trunc, src.subarray(0, 100000));
-    assert.throws(() => loadLlama2c(trunc, sharedFile('models', 'tok512.bin')), (e: Error) => e.message.includes(trunc) && /truncated/.test(e.message));
+    assert.throws(
+      () => loadLlama2c(trunc, sharedFile('models', 'tok512.bin')),
+      (e: Error) => e.message.includes(trunc) && /truncated/.test(e.message),
+    );
     const nan = path.join(dir, 'nan.bin');
     const copy = Buffer.from(src);
     copy.writeFloatLE(NaN, 28 + 4 * 1000);
@@ -155,7 +158,10 @@ test('malformed checkpoints raise errors naming the file and problem', async () 
     writeFileSync(hdr, bad);
     assert.throws(() => loadLlama2c(hdr, sharedFile('models', 'tok512.bin')), /hdr\.bin: .*n_heads 7/);
     // Wrong tokenizer for the vocab
-    assert.throws(() => loadLlama2c(sharedFile('models', 'stories260K.bin'), sharedFile('models', 'tokenizer.bin')), /tokenizer\.bin: tokenizer\.bin has more than 512 tokens but the model's vocab_size is 512/);
+    assert.throws(
+      () => loadLlama2c(sharedFile('models', 'stories260K.bin'), sharedFile('models', 'tokenizer.bin')),
+      /tokenizer\.bin: tokenizer\.bin has more than 512 tokens but the model's vocab_size is 512/,
+    );
     await assert.rejects(loadModel(path.join(dir, 'nope')), /not found/);
   } finally {
     cleanup();

@@ -15,14 +15,20 @@ const noNetwork = (async () => {
 test('known names resolve to repos and target paths', () => {
   const s = resolvePull('stories260K');
   assert.equal(s.repo, 'karpathy/tinyllamas');
-  assert.deepEqual(s.files.map((f) => f.target), ['stories260K.bin', 'tok512.bin']);
+  assert.deepEqual(
+    s.files.map((f) => f.target),
+    ['stories260K.bin', 'tok512.bin'],
+  );
   const g = resolvePull('gpt2');
   assert.equal(g.repo, 'openai-community/gpt2');
   assert.ok(g.files.some((f) => f.target === path.join('gpt2', 'model.safetensors') || f.target === 'gpt2/model.safetensors'));
   assert.equal(resolvePull('gemma-2-2b').repo, 'google/gemma-2-2b');
   const sae = resolvePull('gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82');
   assert.equal(sae.repo, 'google/gemma-scope-2b-pt-res');
-  assert.deepEqual(sae.listUnder, { prefix: 'layer_12/width_16k/average_l0_82', targetDir: path.join('gemma-scope-2b-pt-res', 'layer_12/width_16k/average_l0_82') });
+  assert.deepEqual(sae.listUnder, {
+    prefix: 'layer_12/width_16k/average_l0_82',
+    targetDir: path.join('gemma-scope-2b-pt-res', 'layer_12/width_16k/average_l0_82'),
+  });
   assert.throws(() => resolvePull('llama-9000'), /unknown name "llama-9000"; known: .*stories15M/);
   assert.throws(() => resolvePull('gemma-scope-2b-pt-res/../../etc'), /bad path/);
 });
@@ -35,7 +41,10 @@ test('files already present are skipped without any network access', async () =>
     let calls = 0;
     const counting = (async (...a: Parameters<typeof fetch>) => (calls++, noNetwork(...a))) as typeof fetch;
     const r = await pull('stories260K', { dir, fetch: counting });
-    assert.deepEqual(r.map((x) => x.status), ['present', 'present']);
+    assert.deepEqual(
+      r.map((x) => x.status),
+      ['present', 'present'],
+    );
     assert.equal(calls, 0);
   } finally {
     cleanup();
@@ -46,9 +55,15 @@ test('offline: a clear error naming the repo and file, and no partial file left 
   const { dir, cleanup } = tempDir();
   try {
     writeFileSync(path.join(dir, 'stories260K.bin'), 'x');
-    await assert.rejects(pull('stories260K', { dir, fetch: noNetwork }), /could not fetch stories260K\/tok512\.bin from karpathy\/tinyllamas .*ENOTFOUND.*needs network access/);
+    await assert.rejects(
+      pull('stories260K', { dir, fetch: noNetwork }),
+      /could not fetch stories260K\/tok512\.bin from karpathy\/tinyllamas .*ENOTFOUND.*needs network access/,
+    );
     assert.deepEqual(readdirSync(dir), ['stories260K.bin']);
-    await assert.rejects(pull('gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82', { dir, fetch: noNetwork }), /could not fetch the file list of layer_12/);
+    await assert.rejects(
+      pull('gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82', { dir, fetch: noNetwork }),
+      /could not fetch the file list of layer_12/,
+    );
   } finally {
     cleanup();
   }

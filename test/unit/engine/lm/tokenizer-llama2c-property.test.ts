@@ -93,7 +93,10 @@ function randomTexts(count: number, seed: number): string[] {
   return out;
 }
 
-for (const [name, vocabSize] of [['tok512.bin', 512], ['tokenizer.bin', 32000]] as const) {
+for (const [name, vocabSize] of [
+  ['tok512.bin', 512],
+  ['tokenizer.bin', 32000],
+] as const) {
   test(`heap BPE equals run.c's merge loop on 200 random strings (${name})`, () => {
     const file = sharedFile('models', name);
     const tok = Llama2cTokenizer.load(file, vocabSize);
@@ -110,7 +113,7 @@ for (const [name, vocabSize] of [['tok512.bin', 512], ['tokenizer.bin', 32000]] 
   });
 }
 
-test('encodeAsync gives encode\'s exact spans and lets the event loop run on a long prompt', async () => {
+test("encodeAsync gives encode's exact spans and lets the event loop run on a long prompt", async () => {
   const tok = Llama2cTokenizer.load(sharedFile('models', 'tok512.bin'), 512);
   for (const text of randomTexts(50, 7)) {
     assert.deepEqual(await tok.encodeAsync(text), tok.encode(text), JSON.stringify(text));

@@ -13,8 +13,14 @@ const ids = (t: Llama2cTokenizer, s: string) => t.encode(s).map((x) => x.id);
 test('reference encodings (llama2.c run.c)', () => {
   assert.deepEqual(ids(tok512, 'Once upon a time'), [1, 403, 407, 261, 378]);
   assert.deepEqual(ids(tok512, 'The little dog'), [1, 291, 376, 400, 428]);
-  assert.deepEqual(tok512.encode('The little dog').map((x) => x.text), ['', ' The', ' little', ' do', 'g']);
-  assert.deepEqual(ids(tok32k, 'Once upon a time, there was a little girl named Lily.'), [1, 9038, 2501, 263, 931, 29892, 727, 471, 263, 2217, 7826, 4257, 365, 2354, 29889]);
+  assert.deepEqual(
+    tok512.encode('The little dog').map((x) => x.text),
+    ['', ' The', ' little', ' do', 'g'],
+  );
+  assert.deepEqual(
+    ids(tok32k, 'Once upon a time, there was a little girl named Lily.'),
+    [1, 9038, 2501, 263, 931, 29892, 727, 471, 263, 2217, 7826, 4257, 365, 2354, 29889],
+  );
   assert.deepEqual(ids(tok32k, 'The little dog'), [1, 450, 2217, 11203]);
   assert.deepEqual(ids(tok512, ''), [1]);
   assert.deepEqual(tok512.encode('ab', { bos: false })[0].id !== 1, true);
@@ -34,7 +40,13 @@ test('offsets are UTF-16, tile the text, and byte-fallback tokens share their ch
         pos = s.end;
       }
       assert.equal(pos, text.length);
-      assert.equal(spans.slice(1).map((s) => text.slice(s.start, s.end)).join(''), text);
+      assert.equal(
+        spans
+          .slice(1)
+          .map((s) => text.slice(s.start, s.end))
+          .join(''),
+        text,
+      );
       assert.equal(t.decode(spans.map((s) => s.id)), text);
     }
   }

@@ -57,7 +57,10 @@ for (const [arch, applyBDec] of CASES) {
       assert.deepEqual(Array.from(nat.l0), Array.from(ref.l0), `k=${k}: L0 per token`);
       assert.ok(ref.l0.some((v) => v > 0) && ref.l0.some((v) => v < 96), 'a case where features fire and some do not');
       for (let i = 0; i < ref.values.length; i++) {
-        assert.ok(Math.abs(nat.values[i] - ref.values[i]) <= 1e-5 * (1 + Math.abs(ref.values[i])), `k=${k} entry ${i}: value ${nat.values[i]} vs ${ref.values[i]}`);
+        assert.ok(
+          Math.abs(nat.values[i] - ref.values[i]) <= 1e-5 * (1 + Math.abs(ref.values[i])),
+          `k=${k} entry ${i}: value ${nat.values[i]} vs ${ref.values[i]}`,
+        );
         if (ref.values[i] > 0) assert.equal(nat.indices[i], ref.indices[i], `k=${k} entry ${i}: feature id`);
       }
     }

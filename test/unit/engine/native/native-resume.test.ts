@@ -39,7 +39,19 @@ for (const [first, second] of [
     await initBackend();
     const why = nativeTrainUnavailable();
     if (why) return t.skip(`native step unavailable: ${why}`);
-    const base = { architecture: 'jumprelu', d_sae: 48, lr: 1e-3, batchSize: 128, steps: 12, seed: 4, logEvery: 4, checkpointEvery: 0, l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05 } as const;
+    const base = {
+      architecture: 'jumprelu',
+      d_sae: 48,
+      lr: 1e-3,
+      batchSize: 128,
+      steps: 12,
+      seed: 4,
+      logEvery: 4,
+      checkpointEvery: 0,
+      l0Coefficient: 0.05,
+      bandwidth: 0.05,
+      initThreshold: 0.05,
+    } as const;
     const whole = tempDir();
     await run({ ...base, out: whole.dir } as TrainConfig, second, {});
     const split = tempDir();

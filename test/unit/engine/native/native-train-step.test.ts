@@ -21,12 +21,29 @@ const STEPS = 5;
 const LR = 1e-3;
 const src = new ArrayActivations(syntheticActivations(4096, D_IN, 40, 3, 7), D_IN);
 // deadTokensWindow of one batch: latents silent on a batch are dead at the next, so AuxK and the pre-act loss run.
-const base = { d_sae: D_SAE, lr: LR, batchSize: 256, steps: 50, seed: 5, logEvery: 1, checkpointEvery: 0, lrWarmupSteps: 0, l0WarmupSteps: 0, deadTokensWindow: 256 };
+const base = {
+  d_sae: D_SAE,
+  lr: LR,
+  batchSize: 256,
+  steps: 50,
+  seed: 5,
+  logEvery: 1,
+  checkpointEvery: 0,
+  lrWarmupSteps: 0,
+  l0WarmupSteps: 0,
+  deadTokensWindow: 256,
+};
 
 const CASES: [string, Partial<TrainConfig>][] = [
   ['jumprelu', { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05 }],
-  ['jumprelu raw θ, pre-act loss', { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.6, thresholdParam: 'raw', preActLossCoefficient: 0.3 }],
-  ['jumprelu quadratic_l0', { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05, sparsityPenalty: 'quadratic_l0', targetL0: 4 }],
+  [
+    'jumprelu raw θ, pre-act loss',
+    { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.6, thresholdParam: 'raw', preActLossCoefficient: 0.3 },
+  ],
+  [
+    'jumprelu quadratic_l0',
+    { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05, sparsityPenalty: 'quadratic_l0', targetL0: 4 },
+  ],
   ['jumprelu thresholds only', { architecture: 'jumprelu', l0Coefficient: 0.05, bandwidth: 0.1, initThreshold: 0.05, thresholdsOnly: true }],
   ['standard', { architecture: 'standard', l1Coefficient: 0.1 }],
   ['gated', { architecture: 'gated', l1Coefficient: 0.1 }],
@@ -66,7 +83,15 @@ function close(name: string, a: number, b: number, rtol: number, atol = 1e-6): v
   assert.ok(Math.abs(a - b) <= atol + rtol * Math.abs(b), `${name}: native ${a} vs tfjs ${b}`);
 }
 
-const METRICS = ['losses/mse_loss', 'losses/sparsity_loss', 'losses/auxiliary_loss', 'losses/overall_loss', 'metrics/explained_variance', 'metrics/l0', 'sparsity/dead_features'] as const;
+const METRICS = [
+  'losses/mse_loss',
+  'losses/sparsity_loss',
+  'losses/auxiliary_loss',
+  'losses/overall_loss',
+  'metrics/explained_variance',
+  'metrics/l0',
+  'sparsity/dead_features',
+] as const;
 
 for (const [name, extra] of CASES) {
   test(`native step = tfjs step: ${name}`, async (t) => {

@@ -16,16 +16,29 @@ const t2 = (rows: number[][]) => tf.tensor2d(rows);
 const arr = (t: tf.Tensor) => Array.from(t.dataSync()).map((v) => Math.round(v * 1e5) / 1e5);
 
 // d_in = 2, d_sae = 3. W_enc = identity-ish so z is easy to read off: z = x W_enc + b_enc.
-const W_enc = [[1, 0, 1], [0, 1, -1]];
-const W_dec = [[1, 0], [0, 2], [1, 1]];
+const W_enc = [
+  [1, 0, 1],
+  [0, 1, -1],
+];
+const W_dec = [
+  [1, 0],
+  [0, 2],
+  [1, 1],
+];
 
 test('JumpReLU: f = z·H(z−θ) with strict comparison; decode is f W_dec + b_dec', () => {
   const sae = createSae(cfgOf('jumprelu', 2, 3), {
-    W_enc: t2(W_enc), b_enc: tf.tensor1d([0, 0, 0.5]), threshold: tf.tensor1d([1, 0.5, 2]),
-    W_dec: t2(W_dec), b_dec: tf.tensor1d([0.1, -0.1]),
+    W_enc: t2(W_enc),
+    b_enc: tf.tensor1d([0, 0, 0.5]),
+    threshold: tf.tensor1d([1, 0.5, 2]),
+    W_dec: t2(W_dec),
+    b_dec: tf.tensor1d([0.1, -0.1]),
   });
   // x = [1, 3]: z = [1, 3, 1 - 3 + 0.5 = -1.5]; θ = [1, .5, 2] -> z0 = θ0 exactly: off (strict >).
-  const x = t2([[1, 3], [2, 0.5]]);
+  const x = t2([
+    [1, 3],
+    [2, 0.5],
+  ]);
   const f = sae.encode(x);
   assert.deepEqual(arr(f), [0, 3, 0, 2, 0, 0]); // row 2: z = [2, .5, 2], θ = [1, .5, 2] -> only z0 fires
   assert.deepEqual(arr(sae.decode(f)), [0.1, 5.9, 2.1, -0.1]);
@@ -37,7 +50,13 @@ test('JumpReLU with θ = 0 equals a ReLU SAE with the same weights', () => {
   const jr = randomSae('jumprelu', 8, 32, 3);
   const p = jr.params();
   const relu = createSae(cfgOf('standard', 8, 32), { W_enc: p.W_enc.clone(), b_enc: p.b_enc.clone(), W_dec: p.W_dec.clone(), b_dec: p.b_dec.clone() });
-  const zeroTheta = createSae(cfgOf('jumprelu', 8, 32), { W_enc: p.W_enc.clone(), b_enc: p.b_enc.clone(), W_dec: p.W_dec.clone(), b_dec: p.b_dec.clone(), threshold: tf.zeros([32]) });
+  const zeroTheta = createSae(cfgOf('jumprelu', 8, 32), {
+    W_enc: p.W_enc.clone(),
+    b_enc: p.b_enc.clone(),
+    W_dec: p.W_dec.clone(),
+    b_dec: p.b_dec.clone(),
+    threshold: tf.zeros([32]),
+  });
   const x = tf.randomNormal([16, 8], 0, 1, 'float32', 9) as Tensor2D;
   const a = relu.encode(x).dataSync();
   const b = zeroTheta.encode(x).dataSync();
@@ -51,7 +70,10 @@ test('JumpReLU with θ = 0 equals a ReLU SAE with the same weights', () => {
 test('apply_b_dec_to_input subtracts b_dec before the encoder', () => {
   const mk = (apply: boolean) =>
     createSae(cfgOf('standard', 2, 3, { apply_b_dec_to_input: apply }), {
-      W_enc: t2(W_enc), b_enc: tf.zeros([3]), W_dec: t2(W_dec), b_dec: tf.tensor1d([1, 1]),
+      W_enc: t2(W_enc),
+      b_enc: tf.zeros([3]),
+      W_dec: t2(W_dec),
+      b_dec: tf.tensor1d([1, 1]),
     });
   const x = t2([[3, 2]]);
   assert.deepEqual(arr(mk(false).encode(x)), [3, 2, 1]);
@@ -69,7 +91,13 @@ test('ReLU, TopK and BatchTopK by hand', () => {
   const topk3 = createSae(cfgOf('topk', 2, 3, { k: 3 }), { W_enc: t2(base.W_enc), b_enc: tf.tensor1d([0, 0, 0]), W_dec: t2(base.W_dec), b_dec: tf.zeros([2]) });
   assert.deepEqual(arr(topk3.encode(x)), [1, 3, 0]);
   // BatchTopK at inference: one global threshold, from a scalar tensor.
-  const btk = createSae(cfgOf('batchtopk', 2, 3), { W_enc: t2(base.W_enc), b_enc: tf.tensor1d([0, 0, 0]), W_dec: t2(base.W_dec), b_dec: tf.zeros([2]), threshold: tf.scalar(1.5) });
+  const btk = createSae(cfgOf('batchtopk', 2, 3), {
+    W_enc: t2(base.W_enc),
+    b_enc: tf.tensor1d([0, 0, 0]),
+    W_dec: t2(base.W_dec),
+    b_dec: tf.zeros([2]),
+    threshold: tf.scalar(1.5),
+  });
   assert.deepEqual(arr(btk.encode(x)), [0, 3, 0]);
   assert.deepEqual(arr(btk.threshold()!), [1.5, 1.5, 1.5]);
 });
@@ -77,7 +105,10 @@ test('ReLU, TopK and BatchTopK by hand', () => {
 test('TopK with rescale_acts_by_decoder_norm selects on z·‖d_i‖ and decodes with unit rows', () => {
   // ‖d‖ = [1, 2, √2]; z = [1, 3, -2]: scaled z = [1, 6, -2.83]; k = 1 keeps feature 1 with value 6.
   const sae = createSae(cfgOf('topk', 2, 3, { k: 1, rescale_acts_by_decoder_norm: true }), {
-    W_enc: t2(W_enc), b_enc: tf.zeros([3]), W_dec: t2(W_dec), b_dec: tf.zeros([2]),
+    W_enc: t2(W_enc),
+    b_enc: tf.zeros([3]),
+    W_dec: t2(W_dec),
+    b_dec: tf.zeros([2]),
   });
   const f = sae.encode(t2([[1, 3]]));
   assert.deepEqual(arr(f), [0, 6, 0]);
@@ -86,8 +117,12 @@ test('TopK with rescale_acts_by_decoder_norm selects on z·‖d_i‖ and decodes
 
 test('Gated by hand, and a Gated SAE equals the JumpReLU with θ = b_mag − exp(r_mag)·b_gate', () => {
   const g = createSae(cfgOf('gated', 2, 3), {
-    W_enc: t2(W_enc), b_gate: tf.tensor1d([-2, 0, 0]), r_mag: tf.tensor1d([0, Math.log(2), 0]), b_mag: tf.tensor1d([0, 1, 0]),
-    W_dec: t2(W_dec), b_dec: tf.zeros([2]),
+    W_enc: t2(W_enc),
+    b_gate: tf.tensor1d([-2, 0, 0]),
+    r_mag: tf.tensor1d([0, Math.log(2), 0]),
+    b_mag: tf.tensor1d([0, 1, 0]),
+    W_dec: t2(W_dec),
+    b_dec: tf.zeros([2]),
   });
   // x = [1, 3]: xW = [1, 3, -2]; gate = xW + b_gate = [-1, 3, -2] > 0 -> [0, 1, 0]; mag = [1, 7, -2].
   assert.deepEqual(arr(g.encode(t2([[1, 3]]))), [0, 7, 0]);
@@ -113,10 +148,19 @@ test('normalize_activations: constant_norm_rescale and layer_norm undo themselve
     // A perfect autoencoder in the normalised space (W_enc = W_dec = I, no sparsity loss) must
     // return the raw input, which only holds if the output normalisation is undone.
     const eye = tf.eye(4);
-    const sae = createSae(cfgOf('standard', 4, 4, { normalize_activations: norm }), { W_enc: eye, b_enc: tf.zeros([4]), W_dec: eye.clone(), b_dec: tf.zeros([4]) });
+    const sae = createSae(cfgOf('standard', 4, 4, { normalize_activations: norm }), {
+      W_enc: eye,
+      b_enc: tf.zeros([4]),
+      W_dec: eye.clone(),
+      b_dec: tf.zeros([4]),
+    });
     const x = t2([[3, 1, 2, 5]]); // all positive after normalisation only for constant_norm_rescale
     const y = sae.forward(x).dataSync();
-    if (norm === 'constant_norm_rescale') assert.deepEqual(Array.from(y).map((v) => Math.round(v * 1e4) / 1e4), [3, 1, 2, 5]);
+    if (norm === 'constant_norm_rescale')
+      assert.deepEqual(
+        Array.from(y).map((v) => Math.round(v * 1e4) / 1e4),
+        [3, 1, 2, 5],
+      );
     else {
       // layer_norm centres, so negative entries are cut by the ReLU; the positive ones come back exactly.
       const ln = Array.from(y);
@@ -129,7 +173,11 @@ test('normalize_activations: constant_norm_rescale and layer_norm undo themselve
 });
 
 test('sparse top-k per token: ids and values strongest first, L0, zeros past L0', async () => {
-  const f = t2([[0, 5, 0, 1, 3], [0, 0, 0, 0, 0], [2, 0, 0, 0, 0]]);
+  const f = t2([
+    [0, 5, 0, 1, 3],
+    [0, 0, 0, 0, 0],
+    [2, 0, 0, 0, 0],
+  ]);
   const s = await sparseTopK(f, 3);
   assert.equal(s.n, 3);
   assert.equal(s.k, 3);
@@ -165,7 +213,13 @@ test('encode/decode/forward/sparseTopK leak no tensors over repeated calls', asy
 test('JumpReLU from the fused ReLU(z) equals z·H(z−θ) for positive, zero and negative θ, ties included', async () => {
   const { jumpRelu, jumpReluOfRelu } = await import('../../../../server/src/engine/sae/jumprelu');
   // Columns: θ = 0.5, 0, −0.5, 2; rows put z below, at, and above each θ and at 0.
-  const z = t2([[0.5, 0, -0.5, 2], [0.4, -0.1, -0.6, 1.9], [0.6, 0.1, -0.4, 2.1], [0, 0, 0, 0], [-1, -1, -1, -1]]);
+  const z = t2([
+    [0.5, 0, -0.5, 2],
+    [0.4, -0.1, -0.6, 1.9],
+    [0.6, 0.1, -0.4, 2.1],
+    [0, 0, 0, 0],
+    [-1, -1, -1, -1],
+  ]);
   const theta = tf.tensor1d([0.5, 0, -0.5, 2]);
   const a = jumpRelu(z, theta);
   const b = jumpReluOfRelu(tf.relu(z) as Tensor2D, theta);

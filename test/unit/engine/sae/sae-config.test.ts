@@ -16,15 +16,32 @@ before(async () => {
 // cfg.json as SAELens 6.x `SAEConfig.to_dict()` writes it for a TopK SAE (TopKSAEConfig fields, then
 // `metadata` from SAEMetadata, then `architecture`).
 const saeLens6TopK = {
-  d_in: 3, d_sae: 4, dtype: 'float32', device: 'cpu', apply_b_dec_to_input: true, normalize_activations: 'none',
+  d_in: 3,
+  d_sae: 4,
+  dtype: 'float32',
+  device: 'cpu',
+  apply_b_dec_to_input: true,
+  normalize_activations: 'none',
   reshape_activations: 'none',
   metadata: {
-    model_name: 'gpt2', hook_name: 'blocks.5.hook_resid_pre', model_class_name: 'HookedTransformer', hook_head_index: null,
-    model_from_pretrained_kwargs: { center_writing_weights: false }, prepend_bos: true, exclude_special_tokens: false,
-    neuronpedia_id: null, context_size: 1024, seqpos_slice: [null], dataset_path: 'apollo-research/Skylion007-openwebtext-tokenizer-gpt2',
-    sae_lens_version: '6.12.1', sae_lens_training_version: '6.12.1',
+    model_name: 'gpt2',
+    hook_name: 'blocks.5.hook_resid_pre',
+    model_class_name: 'HookedTransformer',
+    hook_head_index: null,
+    model_from_pretrained_kwargs: { center_writing_weights: false },
+    prepend_bos: true,
+    exclude_special_tokens: false,
+    neuronpedia_id: null,
+    context_size: 1024,
+    seqpos_slice: [null],
+    dataset_path: 'apollo-research/Skylion007-openwebtext-tokenizer-gpt2',
+    sae_lens_version: '6.12.1',
+    sae_lens_training_version: '6.12.1',
   },
-  k: 2, rescale_acts_by_decoder_norm: false, use_sparse_activations: false, architecture: 'topk',
+  k: 2,
+  rescale_acts_by_decoder_norm: false,
+  use_sparse_activations: false,
+  architecture: 'topk',
 };
 
 test('a SAELens 6.x TopK folder loads, encodes by hand, and saves back with the same cfg keys and tensors', async () => {
@@ -32,12 +49,16 @@ test('a SAELens 6.x TopK folder loads, encodes by hand, and saves back with the 
   try {
     writeFileSync(path.join(dir, 'cfg.json'), JSON.stringify(saeLens6TopK));
     // W_enc = [I | 1], b_dec = [1, 0, 0] subtracted first (apply_b_dec_to_input).
-    writeSafetensors(path.join(dir, 'sae_weights.safetensors'), {
-      W_enc: { data: Float32Array.from([1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1]), shape: [3, 4] },
-      b_enc: { data: Float32Array.from([0, 0, 0, -10]), shape: [4] },
-      W_dec: { data: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1]), shape: [4, 3] },
-      b_dec: { data: Float32Array.from([1, 0, 0]), shape: [3] },
-    }, { metadata: { format: 'pt' } });
+    writeSafetensors(
+      path.join(dir, 'sae_weights.safetensors'),
+      {
+        W_enc: { data: Float32Array.from([1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1]), shape: [3, 4] },
+        b_enc: { data: Float32Array.from([0, 0, 0, -10]), shape: [4] },
+        W_dec: { data: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1]), shape: [4, 3] },
+        b_dec: { data: Float32Array.from([1, 0, 0]), shape: [3] },
+      },
+      { metadata: { format: 'pt' } },
+    );
     const sae = await loadSae(dir);
     assert.equal(sae.architecture, 'topk');
     assert.equal(sae.cfg.k, 2);
@@ -65,7 +86,10 @@ test('a SAELens 6.x TopK folder loads, encodes by hand, and saves back with the 
 });
 
 test('older cfg spellings: activation_fn_kwargs.k (pre-6.0 TopK) and a top-level `meta` object', () => {
-  const pre6 = parseSaeConfig({ d_in: 8, d_sae: 32, activation_fn_str: 'topk', activation_fn_kwargs: { k: 5 }, hook_point: 'blocks.1.hook_resid_post' }, 'old/cfg.json');
+  const pre6 = parseSaeConfig(
+    { d_in: 8, d_sae: 32, activation_fn_str: 'topk', activation_fn_kwargs: { k: 5 }, hook_point: 'blocks.1.hook_resid_post' },
+    'old/cfg.json',
+  );
   assert.equal(pre6.architecture, 'topk');
   assert.equal(pre6.k, 5);
   assert.equal(pre6.metadata.hook_name, 'blocks.1.hook_resid_post');

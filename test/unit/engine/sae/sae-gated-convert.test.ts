@@ -23,8 +23,12 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 test('gatedToJumpRelu gives a JumpReLU SAE with the same features and reconstructions, θ by hand', () => {
   // d_in = 1, d_sae = 2: r_mag = [0, ln 2], b_gate = [1, −1], b_mag = [0.5, 0] -> θ = [0.5 − 1, 0 + 2] = [−0.5, 2].
   const g = createSae(cfgOf('gated', 1, 2), {
-    W_enc: tf.tensor2d([[1, 1]]), b_gate: tf.tensor1d([1, -1]), r_mag: tf.tensor1d([0, Math.log(2)]), b_mag: tf.tensor1d([0.5, 0]),
-    W_dec: tf.tensor2d([[1], [1]]), b_dec: tf.tensor1d([0]),
+    W_enc: tf.tensor2d([[1, 1]]),
+    b_gate: tf.tensor1d([1, -1]),
+    r_mag: tf.tensor1d([0, Math.log(2)]),
+    b_mag: tf.tensor1d([0.5, 0]),
+    W_dec: tf.tensor2d([[1], [1]]),
+    b_dec: tf.tensor1d([0]),
   });
   const jr = gatedToJumpRelu(g);
   assert.equal(jr.architecture, 'jumprelu');
@@ -50,7 +54,11 @@ test('jumplens sae convert --to-jumprelu writes a Gated SAE as an equivalent jum
   try {
     const g = randomSae('gated', 6, 20, 4, { apply_b_dec_to_input: true });
     await saveSae(path.join(dir, 'gated'), g);
-    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'jumplens'), 'sae', 'convert', path.join(dir, 'gated'), path.join(dir, 'jr'), '--to-jumprelu'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin', 'jumplens'), 'sae', 'convert', path.join(dir, 'gated'), path.join(dir, 'jr'), '--to-jumprelu'],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     const cfg = JSON.parse(readFileSync(path.join(dir, 'jr', 'cfg.json'), 'utf8'));
     assert.equal(cfg.architecture, 'jumprelu');

@@ -35,7 +35,12 @@ test('every architecture round-trips through a SAELens folder in float32, float1
         const h = readSafetensorsHeader(path.join(out, 'sae_weights.safetensors'));
         // Exactly SAELens's tensor names, shapes and dtypes.
         const names = [...h.entries.keys()].sort();
-        const expected = arch === 'gated' ? ['W_dec', 'W_enc', 'b_dec', 'b_gate', 'b_mag', 'r_mag'] : arch === 'jumprelu' || arch === 'batchtopk' ? ['W_dec', 'W_enc', 'b_dec', 'b_enc', 'threshold'] : ['W_dec', 'W_enc', 'b_dec', 'b_enc'];
+        const expected =
+          arch === 'gated'
+            ? ['W_dec', 'W_enc', 'b_dec', 'b_gate', 'b_mag', 'r_mag']
+            : arch === 'jumprelu' || arch === 'batchtopk'
+              ? ['W_dec', 'W_enc', 'b_dec', 'b_enc', 'threshold']
+              : ['W_dec', 'W_enc', 'b_dec', 'b_enc'];
         assert.deepEqual(names, expected, `${arch} tensor names`);
         assert.deepEqual(h.entries.get('W_enc')!.shape, [16, 48]);
         assert.deepEqual(h.entries.get('W_dec')!.shape, [48, 16]);
@@ -68,17 +73,38 @@ test('loads a folder written the way SAELens 6 writes one, including a pre-6.0 c
   try {
     const W_enc = Float32Array.from({ length: 4 * 6 }, (_, i) => ((i % 5) - 2) / 4);
     const W_dec = Float32Array.from({ length: 6 * 4 }, (_, i) => ((i % 3) - 1) / 3);
-    writeSafetensors(path.join(dir, 'sae_weights.safetensors'), {
-      W_enc: { data: W_enc, shape: [4, 6] }, W_dec: { data: W_dec, shape: [6, 4] },
-      b_enc: { data: new Float32Array(6).fill(0.1), shape: [6] }, b_dec: { data: new Float32Array(4), shape: [4] },
-      log_threshold: { data: new Float32Array(6).fill(Math.log(0.2)), shape: [6] },
-    }, { metadata: { format: 'pt' } });
+    writeSafetensors(
+      path.join(dir, 'sae_weights.safetensors'),
+      {
+        W_enc: { data: W_enc, shape: [4, 6] },
+        W_dec: { data: W_dec, shape: [6, 4] },
+        b_enc: { data: new Float32Array(6).fill(0.1), shape: [6] },
+        b_dec: { data: new Float32Array(4), shape: [4] },
+        log_threshold: { data: new Float32Array(6).fill(Math.log(0.2)), shape: [6] },
+      },
+      { metadata: { format: 'pt' } },
+    );
     // SAELens < 6.0: hook_point, activation_fn_str, boolean normalize_activations, extra keys.
-    writeFileSync(path.join(dir, 'cfg.json'), JSON.stringify({
-      d_in: 4, d_sae: 6, dtype: 'float32', device: 'cpu', model_name: 'gpt2', hook_point: 'blocks.8.hook_resid_pre',
-      hook_point_layer: 8, activation_fn_str: 'jumprelu', architecture: 'jumprelu', normalize_activations: false,
-      apply_b_dec_to_input: true, context_size: 128, prepend_bos: true, finetuning_scaling_factor: false, sae_lens_training_version: '3.0.0',
-    }));
+    writeFileSync(
+      path.join(dir, 'cfg.json'),
+      JSON.stringify({
+        d_in: 4,
+        d_sae: 6,
+        dtype: 'float32',
+        device: 'cpu',
+        model_name: 'gpt2',
+        hook_point: 'blocks.8.hook_resid_pre',
+        hook_point_layer: 8,
+        activation_fn_str: 'jumprelu',
+        architecture: 'jumprelu',
+        normalize_activations: false,
+        apply_b_dec_to_input: true,
+        context_size: 128,
+        prepend_bos: true,
+        finetuning_scaling_factor: false,
+        sae_lens_training_version: '3.0.0',
+      }),
+    );
     const sae = await loadSae(dir);
     assert.equal(sae.architecture, 'jumprelu');
     assert.equal(sae.hookName, 'blocks.8.hook_resid_pre');
@@ -148,7 +174,13 @@ test('bad SAE files: missing tensor, wrong shape, NaN, unknown architecture, tru
     await assert.rejects(loadSae(dir), /missing tensor threshold required by a jumprelu SAE/);
     const nan = z(32);
     nan[5] = NaN;
-    bad({ W_enc: { data: z(32), shape: [4, 8] }, W_dec: { data: nan, shape: [8, 4] }, b_enc: { data: z(8), shape: [8] }, b_dec: { data: z(4), shape: [4] }, threshold: { data: z(8), shape: [8] } });
+    bad({
+      W_enc: { data: z(32), shape: [4, 8] },
+      W_dec: { data: nan, shape: [8, 4] },
+      b_enc: { data: z(8), shape: [8] },
+      b_dec: { data: z(4), shape: [4] },
+      threshold: { data: z(8), shape: [8] },
+    });
     await assert.rejects(loadSae(dir), (e: Error) => e.message.includes(wFile) && /tensor W_dec has 1 NaN value/.test(e.message));
     writeFileSync(wFile, good.subarray(0, good.length - 10));
     await assert.rejects(loadSae(dir), /point past the end of the data .*truncated\?/);
@@ -166,8 +198,11 @@ test('bad Gemma Scope npz: truncated member, wrong shape, missing threshold, eac
   try {
     const f = (n: number) => Float32Array.from({ length: n }, (_, i) => (i % 7) / 10);
     const good: Record<string, Uint8Array> = {
-      'W_enc.npy': npyBytes(f(24), [4, 6]), 'W_dec.npy': npyBytes(f(24), [6, 4]),
-      'b_enc.npy': npyBytes(f(6), [6]), 'b_dec.npy': npyBytes(f(4), [4]), 'threshold.npy': npyBytes(f(6), [6]),
+      'W_enc.npy': npyBytes(f(24), [4, 6]),
+      'W_dec.npy': npyBytes(f(24), [6, 4]),
+      'b_enc.npy': npyBytes(f(6), [6]),
+      'b_dec.npy': npyBytes(f(4), [4]),
+      'threshold.npy': npyBytes(f(6), [6]),
     };
     const npz = path.join(dir, 'params.npz');
     const n0 = tf.memory().numTensors;
@@ -180,7 +215,10 @@ test('bad Gemma Scope npz: truncated member, wrong shape, missing threshold, eac
     writeFileSync(npz, zipSync({ ...good, 'W_dec.npy': good['W_dec.npy'].subarray(0, 140) }));
     await assert.rejects(loadSae(npz), (e: Error) => e.message.includes(`${npz}:W_dec.npy`) && /truncated/.test(e.message));
     writeFileSync(npz, zipSync({ ...good, 'W_dec.npy': npyBytes(f(20), [5, 4]) }));
-    await assert.rejects(loadSae(npz), (e: Error) => e.message.includes(npz) && /tensor W_dec has shape \[5, 4\] but cfg \(d_in=4, d_sae=6\) needs \[6, 4\]/.test(e.message));
+    await assert.rejects(
+      loadSae(npz),
+      (e: Error) => e.message.includes(npz) && /tensor W_dec has shape \[5, 4\] but cfg \(d_in=4, d_sae=6\) needs \[6, 4\]/.test(e.message),
+    );
     const { 'threshold.npy': _t, ...noThreshold } = good;
     writeFileSync(npz, zipSync(noThreshold));
     await assert.rejects(loadSae(npz), /missing tensor threshold required by a jumprelu SAE/);

@@ -39,7 +39,10 @@ test('layer_norm divides by the unbiased std plus 1e-5, as SAELens (torch .std) 
 test('constant_norm_rescale scales each token to norm sqrt(d_in) and back', () => {
   const sae = eyeSae('constant_norm_rescale');
   // Token 1: ‖x‖ = 5, factor 2/5. Token 2: ‖x‖ = 1, factor 2.
-  const x = tf.tensor2d([[3, 4, 0, 0], [0, 0, 1, 0]]) as Tensor2D;
+  const x = tf.tensor2d([
+    [3, 4, 0, 0],
+    [0, 0, 1, 0],
+  ]) as Tensor2D;
   const f = sae.encode(x);
   close(f.dataSync(), [1.2, 1.6, 0, 0, 0, 0, 2, 0], 1e-5, 'constant_norm_rescale f');
   const y = sae.forward(x);
@@ -48,7 +51,7 @@ test('constant_norm_rescale scales each token to norm sqrt(d_in) and back', () =
   sae.dispose();
 });
 
-test('expected_average_only_in with a scaling factor equals SAELens\'s folded SAE, and survives save/load', async () => {
+test("expected_average_only_in with a scaling factor equals SAELens's folded SAE, and survives save/load", async () => {
   const s = 2.5;
   const dIn = 6;
   const dSae = 10;
@@ -65,12 +68,19 @@ test('expected_average_only_in with a scaling factor equals SAELens\'s folded SA
   );
   // fold_activation_norm_scaling_factor: W_enc·s, W_dec/s, b_dec/s, normalisation off.
   const folded = createSae(cfgOf('jumprelu', dIn, dSae, { apply_b_dec_to_input: true }), {
-    W_enc: tf.mul(W_enc, s), W_dec: tf.div(W_dec, s), b_dec: tf.div(b_dec, s), b_enc, threshold,
+    W_enc: tf.mul(W_enc, s),
+    W_dec: tf.div(W_dec, s),
+    b_dec: tf.div(b_dec, s),
+    b_enc,
+    threshold,
   });
   tf.dispose([W_enc, W_dec, b_dec]);
   const x = tf.randomNormal([5, dIn], 0, 2, 'float32', 9) as Tensor2D;
   const outs = [scaled.encode(x), folded.encode(x), scaled.forward(x), folded.forward(x)];
-  assert.ok(Array.from(outs[0].dataSync()).some((v) => v > 0), 'some feature fires');
+  assert.ok(
+    Array.from(outs[0].dataSync()).some((v) => v > 0),
+    'some feature fires',
+  );
   close(outs[0].dataSync(), outs[1].dataSync(), 1e-4, 'encode');
   close(outs[2].dataSync(), outs[3].dataSync(), 1e-4, 'forward');
   const dec = [scaled.decode(outs[0]), folded.decode(outs[1])];

@@ -40,7 +40,10 @@ for (const name of architectureNames()) {
     await initBackend();
     const t = tempDir();
     const before = tf.memory().numTensors;
-    const cfg = resolveTrainConfig({ architecture: name, d_sae: 16, lr: 3e-3, batchSize: 64, steps: 30, seed: 1, out: t.dir, k: 2, checkpointEvery: 0, logEvery: 1, deadTokensWindow: 128 }, D_IN);
+    const cfg = resolveTrainConfig(
+      { architecture: name, d_sae: 16, lr: 3e-3, batchSize: 64, steps: 30, seed: 1, out: t.dir, k: 2, checkpointEvery: 0, logEvery: 1, deadTokensWindow: 128 },
+      D_IN,
+    );
     const tr = new Trainer(cfg, src, t.dir, { noExport: true });
     assert.ok(tr.sae instanceof REGISTRY[name].training, `${name} uses its registered training class`);
     const losses: number[] = [];
@@ -55,7 +58,16 @@ for (const name of architectureNames()) {
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)), `${name} loss did not fall: ${losses}`);
     const { params, architecture, cfgFields } = tr.sae.exportParams(tr.scale);
-    const saeCfg: SaeConfig = { architecture, d_in: D_IN, d_sae: 16, dtype: 'float32', apply_b_dec_to_input: false, normalize_activations: 'none', metadata: {}, ...cfgFields };
+    const saeCfg: SaeConfig = {
+      architecture,
+      d_in: D_IN,
+      d_sae: 16,
+      dtype: 'float32',
+      apply_b_dec_to_input: false,
+      normalize_activations: 'none',
+      metadata: {},
+      ...cfgFields,
+    };
     assert.deepEqual(Object.keys(params).sort(), Object.keys(expectedShapes(saeCfg)).sort());
     const sae = createSae(saeCfg, Object.fromEntries(Object.entries(params).map(([n, p]) => [n, tf.tensor(p.data, p.shape)])));
     assert.ok(sae instanceof architectureOf(architecture).inference);

@@ -27,7 +27,16 @@ function rng(seed: number): () => number {
 const fill = (n: number, r: () => number, scale = 1) => Float32Array.from({ length: n }, () => r() * scale);
 
 /** Plain reference pre-activations z = (x − b_dec·apply) W_enc + b_enc; x: [n, d_in], W_enc: [d_in, d_sae]. */
-function refPre(x: Float32Array, n: number, dIn: number, dSae: number, W: Float32Array, bEnc: Float32Array, bDec: Float32Array, applyBDec: boolean): Float64Array {
+function refPre(
+  x: Float32Array,
+  n: number,
+  dIn: number,
+  dSae: number,
+  W: Float32Array,
+  bEnc: Float32Array,
+  bDec: Float32Array,
+  applyBDec: boolean,
+): Float64Array {
   const z = new Float64Array(n * dSae);
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < dSae; j++) {
@@ -65,18 +74,55 @@ test('SAELens 6 JumpReLU folder (SAE.save_model → JumpReLUSAEConfig.to_dict) l
   try {
     const [dIn, dSae, n] = [6, 20, 5];
     const r = rng(1);
-    const W = fill(dIn * dSae, r), bEnc = fill(dSae, r, 0.2), bDec = fill(dIn, r, 0.3), th = Float32Array.from(fill(dSae, r), (v) => Math.abs(v) * 0.5);
-    writeSafetensors(path.join(dir, 'sae_weights.safetensors'), { W_enc: { data: W, shape: [dIn, dSae] }, W_dec: { data: fill(dSae * dIn, r), shape: [dSae, dIn] }, b_enc: { data: bEnc, shape: [dSae] }, b_dec: { data: bDec, shape: [dIn] }, threshold: { data: th, shape: [dSae] } }, { metadata: { format: 'pt' } });
-    writeFileSync(path.join(dir, 'cfg.json'), JSON.stringify({
-      d_in: dIn, d_sae: dSae, dtype: 'float32', device: 'cpu', apply_b_dec_to_input: true, normalize_activations: 'none', reshape_activations: 'none',
-      metadata: { sae_lens_version: '6.18.0', sae_lens_training_version: '6.18.0', model_name: 'gpt2', hook_name: 'blocks.3.hook_resid_post', hook_head_index: null, model_class_name: 'HookedTransformer', context_size: 128, prepend_bos: true, dataset_path: 'monology/pile-uncopyrighted' },
-      architecture: 'jumprelu',
-    }));
+    const W = fill(dIn * dSae, r),
+      bEnc = fill(dSae, r, 0.2),
+      bDec = fill(dIn, r, 0.3),
+      th = Float32Array.from(fill(dSae, r), (v) => Math.abs(v) * 0.5);
+    writeSafetensors(
+      path.join(dir, 'sae_weights.safetensors'),
+      {
+        W_enc: { data: W, shape: [dIn, dSae] },
+        W_dec: { data: fill(dSae * dIn, r), shape: [dSae, dIn] },
+        b_enc: { data: bEnc, shape: [dSae] },
+        b_dec: { data: bDec, shape: [dIn] },
+        threshold: { data: th, shape: [dSae] },
+      },
+      { metadata: { format: 'pt' } },
+    );
+    writeFileSync(
+      path.join(dir, 'cfg.json'),
+      JSON.stringify({
+        d_in: dIn,
+        d_sae: dSae,
+        dtype: 'float32',
+        device: 'cpu',
+        apply_b_dec_to_input: true,
+        normalize_activations: 'none',
+        reshape_activations: 'none',
+        metadata: {
+          sae_lens_version: '6.18.0',
+          sae_lens_training_version: '6.18.0',
+          model_name: 'gpt2',
+          hook_name: 'blocks.3.hook_resid_post',
+          hook_head_index: null,
+          model_class_name: 'HookedTransformer',
+          context_size: 128,
+          prepend_bos: true,
+          dataset_path: 'monology/pile-uncopyrighted',
+        },
+        architecture: 'jumprelu',
+      }),
+    );
     const sae = await loadSae(dir);
     assert.equal(sae.hookName, 'blocks.3.hook_resid_post');
     assert.equal(sae.cfg.metadata.model_name, 'gpt2');
     const x = fill(n * dIn, r, 2);
-    assertClose(encodeHost(sae, x, n), refJumpRelu(refPre(x, n, dIn, dSae, W, bEnc, bDec, true), (j) => th[j], dSae), 1e-5, 'jumprelu f');
+    assertClose(
+      encodeHost(sae, x, n),
+      refJumpRelu(refPre(x, n, dIn, dSae, W, bEnc, bDec, true), (j) => th[j], dSae),
+      1e-5,
+      'jumprelu f',
+    );
     sae.dispose();
   } finally {
     cleanup();
@@ -91,15 +137,46 @@ test('SAELens 4.x TopK (SAE.save_model of SAEConfig with activation_fn_str "topk
     const W = fill(dIn * dSae, r);
     // Columns 10..15 copy column 3, so those latents tie exactly; whether they make the cut depends on index.
     for (let j = 10; j < 16; j++) for (let i = 0; i < dIn; i++) W[i * dSae + j] = W[i * dSae + 3];
-    const bEnc = new Float32Array(dSae).fill(0.05), bDec = fill(dIn, r, 0.1);
-    writeSafetensors(path.join(dir, 'sae_weights.safetensors'), { W_enc: { data: W, shape: [dIn, dSae] }, W_dec: { data: fill(dSae * dIn, r), shape: [dSae, dIn] }, b_enc: { data: bEnc, shape: [dSae] }, b_dec: { data: bDec, shape: [dIn] } }, { metadata: { format: 'pt' } });
+    const bEnc = new Float32Array(dSae).fill(0.05),
+      bDec = fill(dIn, r, 0.1);
+    writeSafetensors(
+      path.join(dir, 'sae_weights.safetensors'),
+      {
+        W_enc: { data: W, shape: [dIn, dSae] },
+        W_dec: { data: fill(dSae * dIn, r), shape: [dSae, dIn] },
+        b_enc: { data: bEnc, shape: [dSae] },
+        b_dec: { data: bDec, shape: [dIn] },
+      },
+      { metadata: { format: 'pt' } },
+    );
     // SAELens 4.3's SAEConfig.to_dict(): no metadata object, no architecture "topk".
-    writeFileSync(path.join(dir, 'cfg.json'), JSON.stringify({
-      architecture: 'standard', d_in: dIn, d_sae: dSae, activation_fn_str: 'topk', apply_b_dec_to_input: true, finetuning_scaling_factor: false,
-      context_size: 1024, model_name: 'gpt2-small', hook_name: 'blocks.8.hook_resid_pre', hook_layer: 8, hook_head_index: null, prepend_bos: true,
-      dataset_path: 'Skylion007/openwebtext', dataset_trust_remote_code: true, normalize_activations: 'none', dtype: 'torch.float32', device: 'cpu',
-      sae_lens_training_version: '4.3.0', activation_fn_kwargs: { k }, neuronpedia_id: null, model_from_pretrained_kwargs: {}, seqpos_slice: [null],
-    }));
+    writeFileSync(
+      path.join(dir, 'cfg.json'),
+      JSON.stringify({
+        architecture: 'standard',
+        d_in: dIn,
+        d_sae: dSae,
+        activation_fn_str: 'topk',
+        apply_b_dec_to_input: true,
+        finetuning_scaling_factor: false,
+        context_size: 1024,
+        model_name: 'gpt2-small',
+        hook_name: 'blocks.8.hook_resid_pre',
+        hook_layer: 8,
+        hook_head_index: null,
+        prepend_bos: true,
+        dataset_path: 'Skylion007/openwebtext',
+        dataset_trust_remote_code: true,
+        normalize_activations: 'none',
+        dtype: 'torch.float32',
+        device: 'cpu',
+        sae_lens_training_version: '4.3.0',
+        activation_fn_kwargs: { k },
+        neuronpedia_id: null,
+        model_from_pretrained_kwargs: {},
+        seqpos_slice: [null],
+      }),
+    );
     const sae = await loadSae(dir);
     assert.equal(sae.architecture, 'topk');
     assert.equal(sae.cfg.k, k);
@@ -159,17 +236,43 @@ test('SAELens 6 BatchTopK training checkpoint (BatchTopKTrainingSAE.save_model: 
   try {
     const [dIn, dSae, n] = [5, 16, 6];
     const r = rng(3);
-    const W = fill(dIn * dSae, r), Wd = fill(dSae * dIn, r), bEnc = fill(dSae, r, 0.1), bDec = fill(dIn, r, 0.1);
+    const W = fill(dIn * dSae, r),
+      Wd = fill(dSae * dIn, r),
+      bEnc = fill(dSae, r, 0.1),
+      bDec = fill(dIn, r, 0.1);
     const theta = 0.3;
-    writeSafetensors(path.join(dir, 'sae_weights.safetensors'), { W_enc: { data: W, shape: [dIn, dSae] }, W_dec: { data: Wd, shape: [dSae, dIn] }, b_enc: { data: bEnc, shape: [dSae] }, b_dec: { data: bDec, shape: [dIn] } }, { metadata: { format: 'pt' } });
+    writeSafetensors(
+      path.join(dir, 'sae_weights.safetensors'),
+      {
+        W_enc: { data: W, shape: [dIn, dSae] },
+        W_dec: { data: Wd, shape: [dSae, dIn] },
+        b_enc: { data: bEnc, shape: [dSae] },
+        b_dec: { data: bDec, shape: [dIn] },
+      },
+      { metadata: { format: 'pt' } },
+    );
     // The 0-d double buffer torch registers for topk_threshold, appended by hand (the writer only writes f32/f16/bf16).
     appendF64Scalar(path.join(dir, 'sae_weights.safetensors'), 'topk_threshold', theta);
-    writeFileSync(path.join(dir, 'cfg.json'), JSON.stringify({
-      d_in: dIn, d_sae: dSae, dtype: 'float32', device: 'cpu', apply_b_dec_to_input: true, normalize_activations: 'none', reshape_activations: 'none',
-      metadata: { sae_lens_version: '6.18.0', sae_lens_training_version: '6.18.0', hook_name: 'blocks.1.hook_resid_post', model_name: 'tiny' },
-      decoder_init_norm: 0.1, k: 4.0, use_sparse_activations: false, aux_loss_coefficient: 1.0, rescale_acts_by_decoder_norm: true, topk_threshold_lr: 0.01,
-      architecture: 'batchtopk',
-    }));
+    writeFileSync(
+      path.join(dir, 'cfg.json'),
+      JSON.stringify({
+        d_in: dIn,
+        d_sae: dSae,
+        dtype: 'float32',
+        device: 'cpu',
+        apply_b_dec_to_input: true,
+        normalize_activations: 'none',
+        reshape_activations: 'none',
+        metadata: { sae_lens_version: '6.18.0', sae_lens_training_version: '6.18.0', hook_name: 'blocks.1.hook_resid_post', model_name: 'tiny' },
+        decoder_init_norm: 0.1,
+        k: 4.0,
+        use_sparse_activations: false,
+        aux_loss_coefficient: 1.0,
+        rescale_acts_by_decoder_norm: true,
+        topk_threshold_lr: 0.01,
+        architecture: 'batchtopk',
+      }),
+    );
     const sae = await loadSae(dir);
     assert.equal(sae.architecture, 'batchtopk');
     const x = fill(n * dIn, r, 2);
@@ -220,7 +323,10 @@ test('Gemma Scope params.npz (np.savez, Fortran-order members) loads; embedding 
   try {
     const [dIn, dSae, n] = [9, 12, 4];
     const r = rng(4);
-    const W = fill(dIn * dSae, r), Wd = fill(dSae * dIn, r), bEnc = fill(dSae, r, 0.1), bDec = fill(dIn, r, 0.1);
+    const W = fill(dIn * dSae, r),
+      Wd = fill(dSae * dIn, r),
+      bEnc = fill(dSae, r, 0.1),
+      bDec = fill(dIn, r, 0.1);
     const th = Float32Array.from(fill(dSae, r), (v) => Math.abs(v) * 0.05);
     const members = {
       'W_enc.npy': fortranNpy(W, [dIn, dSae]),
@@ -239,7 +345,12 @@ test('Gemma Scope params.npz (np.savez, Fortran-order members) loads; embedding 
     const res = await loadSae(write('gemma-scope-9b-pt-res/layer_20/width_16k/average_l0_68'));
     assert.equal(res.hookName, 'blocks.20.hook_resid_post');
     assert.equal(res.cfg.metadata.model_name, 'gemma-2-9b');
-    assertClose(encodeHost(res, x, n), refJumpRelu(refPre(x, n, dIn, dSae, W, bEnc, bDec, false), (j) => th[j], dSae), 1e-5, 'res f');
+    assertClose(
+      encodeHost(res, x, n),
+      refJumpRelu(refPre(x, n, dIn, dSae, W, bEnc, bDec, false), (j) => th[j], dSae),
+      1e-5,
+      'res f',
+    );
     res.dispose();
 
     const emb = await loadSae(write('gemma-scope-2b-pt-res/embedding/width_4k/average_l0_6'));
@@ -247,7 +358,12 @@ test('Gemma Scope params.npz (np.savez, Fortran-order members) loads; embedding 
     assert.equal(emb.cfg.metadata.model_name, 'gemma-2-2b');
     // The model's hook_embed is e·√d; the SAE was trained on e. Same features for e·√d here as for e in the file.
     const scaled = Float32Array.from(x, (v) => v * Math.sqrt(dIn));
-    assertClose(encodeHost(emb, scaled, n), refJumpRelu(refPre(x, n, dIn, dSae, W, bEnc, bDec, false), (j) => th[j], dSae), 1e-4, 'embedding f');
+    assertClose(
+      encodeHost(emb, scaled, n),
+      refJumpRelu(refPre(x, n, dIn, dSae, W, bEnc, bDec, false), (j) => th[j], dSae),
+      1e-4,
+      'embedding f',
+    );
     emb.dispose();
 
     const it = await loadSae(write('gemma-scope-27b-it-res/layer_5/width_131k/average_l0_30'));
@@ -289,7 +405,16 @@ test('every cfg field SAELens 6 SAE.load_from_disk reads is written, for every a
       }
       // SAEConfig.to_dict order: base fields, metadata, subclass fields, architecture last.
       const keys = Object.keys(cfg);
-      assert.deepEqual(keys.slice(0, 8), ['d_in', 'd_sae', 'dtype', 'device', 'apply_b_dec_to_input', 'normalize_activations', 'reshape_activations', 'metadata']);
+      assert.deepEqual(keys.slice(0, 8), [
+        'd_in',
+        'd_sae',
+        'dtype',
+        'device',
+        'apply_b_dec_to_input',
+        'normalize_activations',
+        'reshape_activations',
+        'metadata',
+      ]);
       assert.equal(keys.at(-1), 'architecture');
       const back = await loadSae(out);
       assert.equal(back.architecture, arch, `${arch}: JumpLens reads its own file back as ${arch}`);
@@ -302,7 +427,12 @@ test('every cfg field SAELens 6 SAE.load_from_disk reads is written, for every a
 
 test('train --activations X.npy --hook H --model M keeps the hook and model in the SAE metadata', async () => {
   const { activationsFileMetadata } = await import('../../../../server/src/engine/train/pipeline');
-  const md = activationsFileMetadata({ activations: 'acts/x.npy', hook: 'blocks.2.hook_resid_post', model: 'models/stories260K.bin', contextSize: 64 } as never);
+  const md = activationsFileMetadata({
+    activations: 'acts/x.npy',
+    hook: 'blocks.2.hook_resid_post',
+    model: 'models/stories260K.bin',
+    contextSize: 64,
+  } as never);
   assert.equal(md.hook_name, 'blocks.2.hook_resid_post');
   assert.equal(md.model_name, 'stories260K');
   assert.equal(md.context_size, 64);

@@ -11,7 +11,7 @@ before(async () => {
   await initBackend();
 });
 
-test('logDensity is log10(count/n + 1e-10), SAELens\'s stored value', () => {
+test("logDensity is log10(count/n + 1e-10), SAELens's stored value", () => {
   const d = logDensity([0, 1, 50, 100], 100);
   assert.equal(d[0], Math.fround(-10));
   assert.equal(d[1], Math.fround(Math.log10(0.01 + 1e-10)));
@@ -49,7 +49,10 @@ test('bad sparsity files name the file, the tensor and the problem', () => {
   try {
     const file = path.join(dir, SPARSITY_FILE);
     writeSafetensors(file, { density: { data: new Float32Array(3), shape: [3] } });
-    assert.throws(() => readSparsity(dir, 3), (e: Error) => e.message.includes(file) && /missing tensor sparsity/.test(e.message));
+    assert.throws(
+      () => readSparsity(dir, 3),
+      (e: Error) => e.message.includes(file) && /missing tensor sparsity/.test(e.message),
+    );
     writeSafetensors(file, { sparsity: { data: new Float32Array(4), shape: [4] } });
     assert.throws(() => readSparsity(dir, 3), /tensor sparsity has shape \[4\] but the SAE has d_sae=3/);
     writeSafetensors(file, { sparsity: { data: new Float32Array([-1, NaN, -2]), shape: [3] } });

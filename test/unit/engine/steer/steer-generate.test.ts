@@ -118,7 +118,12 @@ test('sampling is reproducible for a seed and differs across seeds; several feat
   assert.deepEqual(r1, r2);
   const seeds = [1, 2, 3].map((seed) => continueTokens(model, ids, { ...o, seed }).join(' '));
   assert.ok(new Set([r1.join(' '), ...seeds]).size > 1, 'different seeds should not all give the same continuation');
-  const multi = { interventions: [{ feature: 209, mode: 'clamp' as const, value: 8 }, { feature: FEATURE, mode: 'ablate' as const }] };
+  const multi = {
+    interventions: [
+      { feature: 209, mode: 'clamp' as const, value: 8 },
+      { feature: FEATURE, mode: 'ablate' as const },
+    ],
+  };
   const s1 = steerGenerate(model, sae, ids, multi, { ...o, seed: 7 });
   const s2 = steerGenerate(model, sae, ids, multi, { ...o, seed: 7 });
   assert.deepEqual(s1.steered.ids, s2.steered.ids);
@@ -127,9 +132,27 @@ test('sampling is reproducible for a seed and differs across seeds; several feat
 
 test('bad interventions fail clearly; repeated calls leak no tensors', () => {
   const ids = enc(OTHER);
-  assert.throws(() => steerGenerate(model, sae, ids, { interventions: [{ feature: sae.dSae, mode: 'ablate' }] }, { steps: 2 }), /feature 1024: expected an integer in 0\.\.1023/);
+  assert.throws(
+    () => steerGenerate(model, sae, ids, { interventions: [{ feature: sae.dSae, mode: 'ablate' }] }, { steps: 2 }),
+    /feature 1024: expected an integer in 0\.\.1023/,
+  );
   assert.throws(() => steerGenerate(model, sae, ids, { interventions: [{ feature: 3, mode: 'clamp' }] }, { steps: 2 }), /clamp needs a finite value/);
-  assert.throws(() => steerGenerate(model, sae, ids, { interventions: [{ feature: 3, mode: 'ablate' }, { feature: 3, mode: 'scale', value: 2 }] }, { steps: 2 }), /more than one intervention/);
+  assert.throws(
+    () =>
+      steerGenerate(
+        model,
+        sae,
+        ids,
+        {
+          interventions: [
+            { feature: 3, mode: 'ablate' },
+            { feature: 3, mode: 'scale', value: 2 },
+          ],
+        },
+        { steps: 2 },
+      ),
+    /more than one intervention/,
+  );
   assert.throws(() => continueTokens(model, ids, { steps: 2, topP: 0 }), /top-p 0/);
   assert.throws(() => nextTokenEffect(model, sae, ids, ids.length, { interventions: [] }), /position \d+: expected/);
   const spec = { interventions: [{ feature: 209, mode: 'clamp' as const, value: 4 }], fromPosition: 3 };

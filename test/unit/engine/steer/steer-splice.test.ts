@@ -35,7 +35,10 @@ test('forwardCached with a replacement: pos0 per pass, identity is exact, equals
   const fn = (act: Tensor3D, pos0 = 0) => {
     seen.push(pos0);
     const s = act.shape[1];
-    const w = tf.tensor3d(Array.from({ length: s }, (_, i) => (pos0 + i >= 4 ? 2 : 1)), [1, s, 1]);
+    const w = tf.tensor3d(
+      Array.from({ length: s }, (_, i) => (pos0 + i >= 4 ? 2 : 1)),
+      [1, s, 1],
+    );
     return tf.mul(act, w) as Tensor3D;
   };
   let cache: KvCache | undefined;
@@ -113,7 +116,11 @@ test('GPT-2 (LayerNorm head, no BOS): directLogits centres, splicing without int
     const dirs = tf.randomNormal([2, d], 0, 1, 'float32', 6) as Tensor2D;
     // head(x) − head(c·1) = W_U · (g ⊙ (x − μ) / σ): scaling by σ gives the direct logits.
     const check = tf.tidy(() => {
-      const head = (x: tf.Tensor) => tf.reshape(m.runWithReplacement([[5, 6]], 'blocks.1.hook_resid_post', () => tf.reshape(x, [1, 2, d]) as Tensor3D), [2, -1]);
+      const head = (x: tf.Tensor) =>
+        tf.reshape(
+          m.runWithReplacement([[5, 6]], 'blocks.1.hook_resid_post', () => tf.reshape(x, [1, 2, d]) as Tensor3D),
+          [2, -1],
+        );
       const { variance } = tf.moments(dirs, -1, true);
       const viaHead = tf.mul(tf.sub(head(dirs), head(tf.ones([2, d]))), tf.sqrt(tf.add(variance, 1e-5)));
       return maxAbsDiff(viaHead, m.directLogits(dirs));

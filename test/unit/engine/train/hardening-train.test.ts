@@ -19,7 +19,18 @@ import { REPO_ROOT, tempDir } from '../../../helpers/paths';
 const D_IN = 8;
 const acts = syntheticActivations(2000, D_IN, 16, 2);
 const src = new ArrayActivations(acts, D_IN);
-const base = { architecture: 'jumprelu', d_sae: 16, batchSize: 64, seed: 1, l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05, lrWarmupSteps: 0, checkpointEvery: 10, logEvery: 5 };
+const base = {
+  architecture: 'jumprelu',
+  d_sae: 16,
+  batchSize: 64,
+  seed: 1,
+  l0Coefficient: 0.05,
+  bandwidth: 0.05,
+  initThreshold: 0.05,
+  lrWarmupSteps: 0,
+  checkpointEvery: 10,
+  logEvery: 5,
+};
 
 before(async () => {
   await initBackend();
@@ -44,7 +55,12 @@ test('lr 1e12 after a good checkpoint: stops at the first non-finite step, check
     }
     assert.ok(err instanceof NonFiniteTrainingError, `expected a NonFiniteTrainingError, got ${err}`);
     assert.ok(err.step > 15 && err.step <= 40, `step ${err.step}`);
-    assert.match(err.message, new RegExp(`^training stopped at step ${err.step}: (the loss is (NaN|-?Infinity)|parameter \\w+ holds non-finite values);.*${ckpt.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `^training stopped at step ${err.step}: (the loss is (NaN|-?Infinity)|parameter \\w+ holds non-finite values);.*${ckpt.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`,
+      ),
+    );
     assert.ok(readFileSync(ckpt).equals(saved), 'the last good checkpoint is not overwritten');
     assert.ok(!existsSync(path.join(t.dir, 'sae_weights.safetensors')), 'no SAE exported');
     assert.ok(!existsSync(path.join(t.dir, 'cfg.json')));
@@ -67,7 +83,10 @@ test('out-of-range numeric fields are refused before training, naming the field'
       [{ bandwidth: 'x' }, /field "bandwidth" must be a finite number > 0, got "x"/],
     ];
     for (const [over, re] of bad) {
-      await assert.rejects(trainSae({ ...base, lr: 3e-3, steps: 5, out: t.dir, ...over } as TrainConfig, src), (e: Error) => e.message.startsWith('train config: ') && re.test(e.message));
+      await assert.rejects(
+        trainSae({ ...base, lr: 3e-3, steps: 5, out: t.dir, ...over } as TrainConfig, src),
+        (e: Error) => e.message.startsWith('train config: ') && re.test(e.message),
+      );
     }
     assert.ok(!existsSync(path.join(t.dir, 'checkpoints')));
   } finally {

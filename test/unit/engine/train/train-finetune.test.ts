@@ -24,13 +24,26 @@ test('fine-tuning a saved JumpReLU SAE: same function at step 0, thresholds-only
   const t = tempDir();
   const npy = path.join(t.dir, 'acts.npy');
   writeNpy(npy, data, [4000, D]);
-  const base = { architecture: 'jumprelu', d_sae: 48, lr: 3e-3, batchSize: 256, seed: 2, bandwidth: 0.05, initThreshold: 0.05, l0Coefficient: 0.05, thresholdParam: 'raw' } as const;
+  const base = {
+    architecture: 'jumprelu',
+    d_sae: 48,
+    lr: 3e-3,
+    batchSize: 256,
+    seed: 2,
+    bandwidth: 0.05,
+    initThreshold: 0.05,
+    l0Coefficient: 0.05,
+    thresholdParam: 'raw',
+  } as const;
   const first = await trainSae({ ...base, steps: 150, out: path.join(t.dir, 'a') } as TrainConfig, new ArrayActivations(data, D));
   const rawEnc = first.sae.asRaw(first.scale);
   // Scale decoder rows in the saved file (as Gemma Scope files are not unit-norm): same function, rows of norm 2.
   const w = readSafetensors(path.join(t.dir, 'a', 'sae_weights.safetensors'));
   const get = (n: string) => ({ data: Float32Array.from(w.get(n)!.data), shape: w.get(n)!.shape });
-  const We = get('W_enc'), Wd = get('W_dec'), be = get('b_enc'), th = get('threshold');
+  const We = get('W_enc'),
+    Wd = get('W_dec'),
+    be = get('b_enc'),
+    th = get('threshold');
   for (let i = 0; i < 48; i++) {
     for (let d = 0; d < D; d++) {
       Wd.data[i * D + d] *= 2;
@@ -43,7 +56,16 @@ test('fine-tuning a saved JumpReLU SAE: same function at step 0, thresholds-only
   writeSafetensors(path.join(dir, 'sae_weights.safetensors'), { W_enc: We, W_dec: Wd, b_enc: be, b_dec: get('b_dec'), threshold: th });
   writeJsonAtomic(path.join(dir, 'cfg.json'), JSON.parse(require('node:fs').readFileSync(path.join(t.dir, 'a', 'cfg.json'), 'utf8')));
   for (const thresholdParam of ['raw', 'log'] as const) {
-    const ft = await runTraining({ ...base, thresholdParam, activations: npy, initFrom: dir, thresholdsOnly: true, steps: 1, lr: 0, out: path.join(t.dir, `ft0-${thresholdParam}`) } as TrainConfig);
+    const ft = await runTraining({
+      ...base,
+      thresholdParam,
+      activations: npy,
+      initFrom: dir,
+      thresholdsOnly: true,
+      steps: 1,
+      lr: 0,
+      out: path.join(t.dir, `ft0-${thresholdParam}`),
+    } as TrainConfig);
     const [diff] = tf.tidy(() => {
       const x = tf.tensor2d(data.subarray(0, 200 * D), [200, D]);
       const a = rawEnc.decode(rawEnc.encode(x));
@@ -55,13 +77,24 @@ test('fine-tuning a saved JumpReLU SAE: same function at step 0, thresholds-only
     ft.dispose();
   }
   const before = readSafetensors(path.join(dir, 'sae_weights.safetensors'));
-  const ft = await runTraining({ ...base, activations: npy, initFrom: dir, thresholdsOnly: true, steps: 40, l0Coefficient: 0.5, out: path.join(t.dir, 'ft') } as TrainConfig);
+  const ft = await runTraining({
+    ...base,
+    activations: npy,
+    initFrom: dir,
+    thresholdsOnly: true,
+    steps: 40,
+    l0Coefficient: 0.5,
+    out: path.join(t.dir, 'ft'),
+  } as TrainConfig);
   const after = readSafetensors(path.join(t.dir, 'ft', 'sae_weights.safetensors'));
   // Compare in the unit-norm representation the run exported (decoder rows of norm 1 => W_dec halves of the file's).
-  let wDiff = 0, thDiff = 0;
-  const bw = before.get('W_dec')!.data, aw = after.get('W_dec')!.data;
+  let wDiff = 0,
+    thDiff = 0;
+  const bw = before.get('W_dec')!.data,
+    aw = after.get('W_dec')!.data;
   for (let i = 0; i < bw.length; i++) wDiff = Math.max(wDiff, Math.abs(bw[i] / 2 - aw[i]));
-  const bt = before.get('threshold')!.data, at = after.get('threshold')!.data;
+  const bt = before.get('threshold')!.data,
+    at = after.get('threshold')!.data;
   for (let i = 0; i < bt.length; i++) thDiff = Math.max(thDiff, Math.abs(bt[i] * 2 - at[i]));
   assert.ok(wDiff < 1e-5, `W_dec moved by ${wDiff}`);
   assert.ok(thDiff > 1e-3, `thresholds did not move (${thDiff})`);

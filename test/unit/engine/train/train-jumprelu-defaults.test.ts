@@ -20,25 +20,53 @@ const npy = path.join(tmp.dir, 'acts.npy');
 writeNpy(npy, toy.acts, [toy.n, toy.dIn]);
 const D_SAE = 256;
 
-interface ToyRun { l0: number; fvu: number; recovered: number; cfg: { metadata: { jumplens_training: { config: Record<string, unknown>; jumprelu_init: Record<string, unknown> } } } }
+interface ToyRun {
+  l0: number;
+  fvu: number;
+  recovered: number;
+  cfg: { metadata: { jumplens_training: { config: Record<string, unknown>; jumprelu_init: Record<string, unknown> } } };
+}
 const runs = new Map<number, Promise<ToyRun>>();
 
 function trainToy(lambda: number): Promise<ToyRun> {
   if (!runs.has(lambda)) {
-    runs.set(lambda, new Promise((resolve, reject) => {
-      const out = path.join(tmp.dir, `l${lambda}`);
-      const args = [bin, 'train', '--activations', npy, '--arch', 'jumprelu', '--d-sae', String(D_SAE), '--steps', '3000', '--batch-size', '1024', '--lr', '1e-3', '--l0-coefficient', String(lambda), '--out', out, '--json'];
-      const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      p.stderr.on('data', (b) => (err += b));
-      p.on('close', (code) => {
-        if (code !== 0) return reject(new Error(`jumplens train exited ${code}: ${err}`));
-        const w = readSafetensors(path.join(out, 'sae_weights.safetensors'));
-        const { l0, fvu } = jumpReluMetrics(w, toy.acts, toy.dIn, 10_000);
-        const recovered = recoveredFraction(toy, w.get('W_dec')!.data as Float32Array, D_SAE);
-        resolve({ l0, fvu, recovered, cfg: JSON.parse(readFileSync(path.join(out, 'cfg.json'), 'utf8')) });
-      });
-    }));
+    runs.set(
+      lambda,
+      new Promise((resolve, reject) => {
+        const out = path.join(tmp.dir, `l${lambda}`);
+        const args = [
+          bin,
+          'train',
+          '--activations',
+          npy,
+          '--arch',
+          'jumprelu',
+          '--d-sae',
+          String(D_SAE),
+          '--steps',
+          '3000',
+          '--batch-size',
+          '1024',
+          '--lr',
+          '1e-3',
+          '--l0-coefficient',
+          String(lambda),
+          '--out',
+          out,
+          '--json',
+        ];
+        const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        p.stderr.on('data', (b) => (err += b));
+        p.on('close', (code) => {
+          if (code !== 0) return reject(new Error(`jumplens train exited ${code}: ${err}`));
+          const w = readSafetensors(path.join(out, 'sae_weights.safetensors'));
+          const { l0, fvu } = jumpReluMetrics(w, toy.acts, toy.dIn, 10_000);
+          const recovered = recoveredFraction(toy, w.get('W_dec')!.data as Float32Array, D_SAE);
+          resolve({ l0, fvu, recovered, cfg: JSON.parse(readFileSync(path.join(out, 'cfg.json'), 'utf8')) });
+        });
+      }),
+    );
   }
   return runs.get(lambda)!;
 }

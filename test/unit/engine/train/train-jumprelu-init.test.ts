@@ -24,7 +24,8 @@ function preActs(B: number, d: number): Float32Array {
 }
 
 test('θ₀ per latent gives the target initial L0, and ε is bandwidthScale × std of π', () => {
-  const B = 2000, d = 20;
+  const B = 2000,
+    d = 20;
   const pi = preActs(B, d);
   const r = chooseJumpReluInit(pi, B, { d_sae: d, initL0: 2, bandwidthScale: 0.5 });
   let active = 0;
@@ -67,8 +68,21 @@ test('given θ₀ and ε are used as they are; bad inputs name the field', () =>
 test('the trainer starts at L0 ≈ initL0, states θ₀/ε in cfg.json, and a resume keeps the chosen ε', async () => {
   await initBackend();
   const src = new ArrayActivations(syntheticActivations(4000, 16, 48, 3), 16);
-  const a = tempDir(), b = tempDir();
-  const cfg = (out: string) => ({ architecture: 'jumprelu', d_sae: 64, steps: 30, lr: 3e-3, batchSize: 256, seed: 3, l0Coefficient: 0.05, logEvery: 1, checkpointEvery: 10, out }) as TrainConfig;
+  const a = tempDir(),
+    b = tempDir();
+  const cfg = (out: string) =>
+    ({
+      architecture: 'jumprelu',
+      d_sae: 64,
+      steps: 30,
+      lr: 3e-3,
+      batchSize: 256,
+      seed: 3,
+      l0Coefficient: 0.05,
+      logEvery: 1,
+      checkpointEvery: 10,
+      out,
+    }) as TrainConfig;
   const first: number[] = [];
   const straight = await trainSae(cfg(a.dir), src, { onProgress: (e) => first.push(e['metrics/l0']) });
   assert.ok(Math.abs(first[0] - 2) < 0.5, `step-1 L0 ${first[0]} (initL0 = 64/32 = 2)`);
@@ -81,7 +95,8 @@ test('the trainer starts at L0 ≈ initL0, states θ₀/ε in cfg.json, and a re
   (await trainSae(cfg(b.dir), src, { shouldStop: () => ++calls > 15 })).dispose();
   const resumed = await trainSae(cfg(b.dir), src, { resume: true });
   assert.equal(resumed.config.bandwidth, straight.config.bandwidth);
-  const s1 = straight.sae.snapshot(), s2 = resumed.sae.snapshot();
+  const s1 = straight.sae.snapshot(),
+    s2 = resumed.sae.snapshot();
   for (const k of Object.keys(s1)) for (let i = 0; i < s1[k].data.length; i++) assert.ok(Math.abs(s1[k].data[i] - s2[k].data[i]) < 1e-6, `${k}[${i}]`);
   straight.dispose();
   resumed.dispose();

@@ -56,7 +56,10 @@ test('jumprelu: a larger λ gives a smaller L0', async () => {
   const l0s: number[] = [];
   for (const lambda of [0.01, 0.3]) {
     const t = tempDir();
-    const run = await trainSae({ architecture: 'jumprelu', steps: 300, out: t.dir, ...base, l0Coefficient: lambda, bandwidth: 0.05, initThreshold: 0.05 } as TrainConfig, src);
+    const run = await trainSae(
+      { architecture: 'jumprelu', steps: 300, out: t.dir, ...base, l0Coefficient: lambda, bandwidth: 0.05, initThreshold: 0.05 } as TrainConfig,
+      src,
+    );
     l0s.push(run.metrics['metrics/l0']);
     run.dispose();
     t.cleanup();
@@ -67,7 +70,21 @@ test('jumprelu: a larger λ gives a smaller L0', async () => {
 test('jumprelu with the quadratic L0 penalty lands near its target L0', async () => {
   await initBackend();
   const t = tempDir();
-  const run = await trainSae({ architecture: 'jumprelu', steps: 300, out: t.dir, ...base, sparsityPenalty: 'quadratic_l0', targetL0: 4, l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05, thresholdParam: 'raw' } as TrainConfig, src);
+  const run = await trainSae(
+    {
+      architecture: 'jumprelu',
+      steps: 300,
+      out: t.dir,
+      ...base,
+      sparsityPenalty: 'quadratic_l0',
+      targetL0: 4,
+      l0Coefficient: 0.05,
+      bandwidth: 0.05,
+      initThreshold: 0.05,
+      thresholdParam: 'raw',
+    } as TrainConfig,
+    src,
+  );
   const l0 = run.metrics['metrics/l0'];
   assert.ok(l0 > 2.5 && l0 < 6, `L0 ${l0}, target 4`);
   run.dispose();
@@ -88,7 +105,11 @@ test('exported weights take raw activations: x̂_raw = C·x̂_train and latents 
   await initBackend();
   const t = tempDir();
   for (const arch of ['jumprelu', 'gated', 'topk'] as const) {
-    const run = await trainSae({ architecture: arch, steps: 60, out: t.dir, ...base, k: 3, l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05 } as TrainConfig, src, { noExport: true });
+    const run = await trainSae(
+      { architecture: arch, steps: 60, out: t.dir, ...base, k: 3, l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05 } as TrainConfig,
+      src,
+      { noExport: true },
+    );
     const C = run.scale;
     assert.ok(C > 0 && C !== 1);
     const { params } = run.sae.exportParams(C);
@@ -122,8 +143,10 @@ test('exported weights take raw activations: x̂_raw = C·x̂_train and latents 
 
 test('resume after a stop reproduces the uninterrupted run exactly', async () => {
   await initBackend();
-  const a = tempDir(), b = tempDir();
-  const cfg = (out: string) => ({ architecture: 'jumprelu', steps: 40, out, ...base, l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05, checkpointEvery: 10 }) as TrainConfig;
+  const a = tempDir(),
+    b = tempDir();
+  const cfg = (out: string) =>
+    ({ architecture: 'jumprelu', steps: 40, out, ...base, l0Coefficient: 0.05, bandwidth: 0.05, initThreshold: 0.05, checkpointEvery: 10 }) as TrainConfig;
   const straight = await trainSae(cfg(a.dir), src);
   let calls = 0;
   const half = await trainSae(cfg(b.dir), src, { shouldStop: () => ++calls > 25 });
@@ -135,14 +158,22 @@ test('resume after a stop reproduces the uninterrupted run exactly', async () =>
   const resumed = await trainSae(cfg(b.dir), src, { resume: true });
   assert.equal(resumed.steps, 40);
   assert.equal(resumed.tokens, straight.tokens);
-  const s1 = straight.sae.snapshot(), s2 = resumed.sae.snapshot();
+  const s1 = straight.sae.snapshot(),
+    s2 = resumed.sae.snapshot();
   for (const k of Object.keys(s1)) {
     let maxDiff = 0;
     for (let i = 0; i < s1[k].data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(s1[k].data[i] - s2[k].data[i]));
     assert.ok(maxDiff < 1e-6, `${k} differs by ${maxDiff}`);
   }
-  const steps = readFileSync(path.join(b.dir, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step);
-  assert.deepEqual(steps, [...new Set(steps)].sort((x, y) => x - y), 'log has repeated or unordered steps');
+  const steps = readFileSync(path.join(b.dir, 'train-log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).step);
+  assert.deepEqual(
+    steps,
+    [...new Set(steps)].sort((x, y) => x - y),
+    'log has repeated or unordered steps',
+  );
   straight.dispose();
   resumed.dispose();
   a.cleanup();

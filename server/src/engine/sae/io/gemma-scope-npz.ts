@@ -59,12 +59,16 @@ export function loadGemmaScopeNpz(file: string, opts: { hook?: string } = {}): S
       const where = `${file}:${m.name}`;
       checkTensorBytes(where, 'member (uncompressed size from the zip directory)', m.originalSize);
       if (m.compression === 0 ? m.originalSize !== m.size : m.originalSize > m.size * MAX_DEFLATE_RATIO + 1024) {
-        throw new Error(`${where}: declares ${m.originalSize} bytes uncompressed from ${m.size} compressed, which ${m.compression === 0 ? 'a stored member' : 'DEFLATE'} cannot produce (corrupt or a zip bomb)`);
+        throw new Error(
+          `${where}: declares ${m.originalSize} bytes uncompressed from ${m.size} compressed, which ${m.compression === 0 ? 'a stored member' : 'DEFLATE'} cannot produce (corrupt or a zip bomb)`,
+        );
       }
       const bytes = inflateMember(zip, m.name, where);
       const declared = npyDeclaredBytes(bytes, where);
       if (declared !== m.originalSize || bytes.length !== m.originalSize) {
-        throw new Error(`${where}: the .npy header describes ${declared} bytes but the zip member holds ${bytes.length} (its directory entry says ${m.originalSize}): truncated or corrupt member`);
+        throw new Error(
+          `${where}: the .npy header describes ${declared} bytes but the zip member holds ${bytes.length} (its directory entry says ${m.originalSize}): truncated or corrupt member`,
+        );
       }
       const arr = parseNpy(bytes, where);
       const data = arr.data instanceof Float32Array ? arr.data : Float32Array.from(arr.data);
@@ -90,7 +94,15 @@ export function loadGemmaScopeNpz(file: string, opts: { hook?: string } = {}): S
     apply_b_dec_to_input: false,
     normalize_activations: 'none',
     // SAELens's get_gemma_2_config_from_hf values for what the file does not say.
-    metadata: { ...(hook ? { hook_name: hook } : {}), source: 'gemma-scope', ...(model ? { model_name: model } : {}), hook_head_index: null, prepend_bos: true, context_size: 1024, dataset_path: 'monology/pile-uncopyrighted' },
+    metadata: {
+      ...(hook ? { hook_name: hook } : {}),
+      source: 'gemma-scope',
+      ...(model ? { model_name: model } : {}),
+      hook_head_index: null,
+      prepend_bos: true,
+      context_size: 1024,
+      dataset_path: 'monology/pile-uncopyrighted',
+    },
   };
   return createSae(cfg, params, { source: file });
 }

@@ -23,7 +23,6 @@ export const SCALER_FILE = 'activation_scaler.json';
 
 const ST_DTYPE: Record<SaeDtype, StWriteDtype> = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' };
 
-
 export function loadSaeLensDir(dir: string): Sae {
   const cfgFile = path.join(dir, CFG_FILE);
   const weightsFile = path.join(dir, WEIGHTS_FILE);
@@ -40,7 +39,9 @@ export function loadSaeLensDir(dir: string): Sae {
     // (BatchTopK may store one scalar threshold; createSae broadcasts it.)
     const scalar = name === 'threshold' && got !== undefined && got.reduce((x, d) => x * d, 1) === 1;
     if (got && !scalar && got.join(',') !== shapes[name].join(',')) {
-      throw new Error(`${weightsFile}: tensor ${name} has shape [${got.join(', ')}] but cfg (d_in=${cfg.d_in}, d_sae=${cfg.d_sae}) needs [${shapes[name].join(', ')}]`);
+      throw new Error(
+        `${weightsFile}: tensor ${name} has shape [${got.join(', ')}] but cfg (d_in=${cfg.d_in}, d_sae=${cfg.d_sae}) needs [${shapes[name].join(', ')}]`,
+      );
     }
   }
   // SAELens's read_sae_components_from_disk drops an all-ones `scaling_factor`; any other value is a
@@ -82,7 +83,8 @@ export function loadSaeLensDir(dir: string): Sae {
   if (existsSync(scalerFile)) {
     const s = (readJsonFile(scalerFile) as { scaling_factor?: unknown }).scaling_factor;
     if (s !== null && s !== undefined) {
-      if (typeof s !== 'number' || !Number.isFinite(s) || s <= 0) throw new Error(`${scalerFile}: scaling_factor must be a positive number, got ${JSON.stringify(s)}`);
+      if (typeof s !== 'number' || !Number.isFinite(s) || s <= 0)
+        throw new Error(`${scalerFile}: scaling_factor must be a positive number, got ${JSON.stringify(s)}`);
       scalingFactor = s;
     }
   }
@@ -136,7 +138,12 @@ export interface WriteSaeOptions extends SaveSaeOptions {
  * it (saelens-cfg.ts), stamped with the jumplens version. Used by saveSaeLensDir (convert, Gemma
  * Scope conversions) and by the trainer's export (training, fine-tuning, sweeps).
  */
-export function writeSaeLensDir(dir: string, cfg: SaeConfig, tensors: Record<string, { data: Float32Array; shape: number[] }>, opts: WriteSaeOptions = {}): void {
+export function writeSaeLensDir(
+  dir: string,
+  cfg: SaeConfig,
+  tensors: Record<string, { data: Float32Array; shape: number[] }>,
+  opts: WriteSaeOptions = {},
+): void {
   const dtype = opts.dtype ?? cfg.dtype;
   writeSafetensors(path.join(dir, WEIGHTS_FILE), tensors, { dtype: ST_DTYPE[dtype] });
   writeJsonAtomic(path.join(dir, CFG_FILE), saeLensCfgJson(cfg, dtype, jumplensVersion()));

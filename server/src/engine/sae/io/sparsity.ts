@@ -22,7 +22,8 @@ export function readSparsity(dir: string, dSae: number): Float32Array | undefine
   }
   for (let i = 0; i < data.length; i++) {
     // log10 density is at most 0; NaN or a positive value means the file is not what it claims.
-    if (Number.isNaN(data[i]) || data[i] > 1e-6) throw new Error(`${file}: tensor ${SPARSITY_KEY} holds ${data[i]} at feature ${i}, not a log10 density (<= 0)`);
+    if (Number.isNaN(data[i]) || data[i] > 1e-6)
+      throw new Error(`${file}: tensor ${SPARSITY_KEY} holds ${data[i]} at feature ${i}, not a log10 density (<= 0)`);
   }
   return data;
 }
