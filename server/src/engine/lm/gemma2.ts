@@ -11,7 +11,7 @@ import { linearWeight } from './llama';
 import { embedLookup, geluTanh, linear, rmsNorm, softCap } from './ops';
 import { applyRope, ropeInvFreq, ropeTables } from './rope';
 import { TransformerModel, withCache, type AttnContext } from './transformer';
-import type { DecoderDims, LmConfig, Tokenizer } from './types';
+import { decoderConfig, type DecoderDims, type LmConfig, type Tokenizer } from './types';
 import { expectShape } from './weights';
 
 export interface Gemma2Spec extends DecoderDims {
@@ -85,16 +85,7 @@ export class Gemma2Model extends TransformerModel {
   ) {
     super();
     const { dModel: d, nHeads: h, nKvHeads: kvh, headDim: hd, hidden, vocabSize: V } = spec;
-    this.config = {
-      architecture: 'gemma2',
-      name: spec.name,
-      dModel: d,
-      nLayers: spec.nLayers,
-      nHeads: h,
-      nKvHeads: kvh,
-      vocabSize: V,
-      maxSeqLen: spec.maxSeqLen,
-    };
+    this.config = decoderConfig('gemma2', spec);
     this.invFreq = ropeInvFreq(hd, spec.ropeTheta);
     const src = w.dir;
     // Gemma's RMSNorm multiplies by (1 + w); fold the 1 in once here.

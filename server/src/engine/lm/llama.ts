@@ -5,7 +5,7 @@ import { attention, splitHeads } from './attention';
 import { embedLookup, linear, rmsNorm, silu } from './ops';
 import { applyRope, ropeInvFreq, ropeTables, type RopeScaling, type RopeStyle } from './rope';
 import { TransformerModel, withCache, type AttnContext } from './transformer';
-import type { DecoderDims, LmConfig, Tokenizer } from './types';
+import { decoderConfig, type DecoderDims, type LmConfig, type Tokenizer } from './types';
 import { expectShape, type RawTensor } from './weights';
 
 export interface LlamaSpec extends DecoderDims {
@@ -76,16 +76,7 @@ export class LlamaModel extends TransformerModel {
     const { dModel: d, nHeads: h, nKvHeads: kvh, headDim: hd, hidden, vocabSize: V } = spec;
     if (w.layers.length !== spec.nLayers) throw new Error(`${source}: ${w.layers.length} layers of weights, config says ${spec.nLayers}`);
     if (tokenizer.vocabSize > V) throw new Error(`${source}: tokenizer has ${tokenizer.vocabSize} tokens, more than the model's vocab_size ${V}`);
-    this.config = {
-      architecture: spec.architecture,
-      name: spec.name,
-      dModel: d,
-      nLayers: spec.nLayers,
-      nHeads: h,
-      nKvHeads: kvh,
-      vocabSize: V,
-      maxSeqLen: spec.maxSeqLen,
-    };
+    this.config = decoderConfig(spec.architecture, spec);
     this.invFreq = ropeInvFreq(hd, spec.ropeTheta, spec.ropeScaling, source);
     const made: Tensor[] = [];
     const k = <T extends Tensor>(t: T): T => (made.push(t), t);

@@ -91,3 +91,17 @@ export interface DecoderDims {
   normEps: number;
   ropeTheta: number;
 }
+
+/** The LmConfig a decoder-only checkpoint's sizes give. */
+export function decoderConfig(architecture: LmArchitecture, s: DecoderDims): LmConfig {
+  return {
+    architecture,
+    name: s.name,
+    dModel: s.dModel,
+    nLayers: s.nLayers,
+    nHeads: s.nHeads,
+    nKvHeads: s.nKvHeads,
+    vocabSize: s.vocabSize,
+    maxSeqLen: s.maxSeqLen,
+  };
+}
