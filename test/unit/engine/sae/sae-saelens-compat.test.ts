@@ -1,72 +1,28 @@
-// Files as SAELens 6, SAELens 4 and Gemma Scope write them, built here byte for byte the way the
-// upstream function named above each fixture does, loaded, and encoded against a plain-JS reference.
+// Files as SAELens 6 and SAELens 4 write them, built here byte for byte the way the upstream
+// function named above each fixture does, loaded, and encoded against a plain-JS reference
+// (Gemma Scope's npz: gemma-scope-compat.test.ts).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { zipSync } from 'fflate';
 import { tf, type Tensor2D } from '../../../../server/src/engine/tf';
 import { initBackend } from '../../../../server/src/engine/backend';
 import { loadSae, saveSae } from '../../../../server/src/engine/sae/io';
 import { writeSafetensors } from '../../../../server/src/engine/io/safetensors';
-import { npyBytes } from '../../../../server/src/engine/io/npy';
-import { fortranToC } from '../../../../server/src/engine/io/npy';
 import type { SaeArchitecture } from '../../../../server/src/engine/sae/types';
 import { randomSae } from '../../../helpers/sae-fixtures';
 import { tempDir } from '../../../helpers/paths';
+import { assertClose, encodeHost, fill, refJumpRelu, refPre, refTopK, rng } from '../../../helpers/sae-reference';
 
 before(async () => {
   await initBackend();
 });
 
-/** A small deterministic generator, so fixtures differ from tfjs's own random streams. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-}
-const fill = (n: number, r: () => number, scale = 1) => Float32Array.from({ length: n }, () => r() * scale);
-
-/** Plain reference pre-activations z = (x − b_dec·apply) W_enc + b_enc; x: [n, d_in], W_enc: [d_in, d_sae]. */
-function refPre(
-  x: Float32Array,
-  n: number,
-  dIn: number,
-  dSae: number,
-  W: Float32Array,
-  bEnc: Float32Array,
-  bDec: Float32Array,
-  applyBDec: boolean,
-): Float64Array {
-  const z = new Float64Array(n * dSae);
-  for (let r = 0; r < n; r++) {
-    for (let j = 0; j < dSae; j++) {
-      let s = bEnc[j];
-      for (let i = 0; i < dIn; i++) s += (x[r * dIn + i] - (applyBDec ? bDec[i] : 0)) * W[i * dSae + j];
-      z[r * dSae + j] = s;
-    }
-  }
-  return z;
-}
-const refJumpRelu = (z: Float64Array, theta: (j: number) => number, dSae: number) => Float64Array.from(z, (v, i) => (v > theta(i % dSae) ? Math.max(v, 0) : 0));
-/** TopK as SAELens: the k largest of each row (ties: lowest index first), ReLU'd. */
-function refTopK(z: Float64Array, n: number, dSae: number, k: number): Float64Array {
-  const out = new Float64Array(z.length);
-  for (let r = 0; r < n; r++) {
-    const idx = Array.from({ length: dSae }, (_, j) => j).sort((a, b) => z[r * dSae + b] - z[r * dSae + a] || a - b);
-    for (const j of idx.slice(0, k)) out[r * dSae + j] = Math.max(z[r * dSae + j], 0);
-  }
-  return out;
-}
-function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= tol, `${what}[${i}]: ${got[i]} vs ${want[i]}`);
-}
-function encodeHost(sae: Awaited<ReturnType<typeof loadSae>>, x: Float32Array, n: number): Float32Array {
-  const xt = tf.tensor2d(x, [n, sae.dIn]);
-  const f = sae.encode(xt as Tensor2D);
-  const out = f.dataSync() as Float32Array;
-  tf.dispose([xt, f]);
-  return out;
+type Tensors = Parameters<typeof writeSafetensors>[1];
+/** The two files SAELens's SAE.save_model writes: sae_weights.safetensors (torch's "pt" metadata) and cfg.json. */
+function saveModel(dir: string, tensors: Tensors, cfg: object): void {
+  writeSafetensors(path.join(dir, 'sae_weights.safetensors'), tensors, { metadata: { format: 'pt' } });
+  writeFileSync(path.join(dir, 'cfg.json'), JSON.stringify(cfg));
 }
 
 test('SAELens 6 JumpReLU folder (SAE.save_model → JumpReLUSAEConfig.to_dict) loads with its metadata and encodes like the reference', async () => {
@@ -78,8 +34,8 @@ test('SAELens 6 JumpReLU folder (SAE.save_model → JumpReLUSAEConfig.to_dict) l
       bEnc = fill(dSae, r, 0.2),
       bDec = fill(dIn, r, 0.3),
       th = Float32Array.from(fill(dSae, r), (v) => Math.abs(v) * 0.5);
-    writeSafetensors(
-      path.join(dir, 'sae_weights.safetensors'),
+    saveModel(
+      dir,
       {
         W_enc: { data: W, shape: [dIn, dSae] },
         W_dec: { data: fill(dSae * dIn, r), shape: [dSae, dIn] },
@@ -87,11 +43,7 @@ test('SAELens 6 JumpReLU folder (SAE.save_model → JumpReLUSAEConfig.to_dict) l
         b_dec: { data: bDec, shape: [dIn] },
         threshold: { data: th, shape: [dSae] },
       },
-      { metadata: { format: 'pt' } },
-    );
-    writeFileSync(
-      path.join(dir, 'cfg.json'),
-      JSON.stringify({
+      {
         d_in: dIn,
         d_sae: dSae,
         dtype: 'float32',
@@ -111,7 +63,7 @@ test('SAELens 6 JumpReLU folder (SAE.save_model → JumpReLUSAEConfig.to_dict) l
           dataset_path: 'monology/pile-uncopyrighted',
         },
         architecture: 'jumprelu',
-      }),
+      },
     );
     const sae = await loadSae(dir);
     assert.equal(sae.hookName, 'blocks.3.hook_resid_post');
@@ -139,20 +91,15 @@ test('SAELens 4.x TopK (SAE.save_model of SAEConfig with activation_fn_str "topk
     for (let j = 10; j < 16; j++) for (let i = 0; i < dIn; i++) W[i * dSae + j] = W[i * dSae + 3];
     const bEnc = new Float32Array(dSae).fill(0.05),
       bDec = fill(dIn, r, 0.1);
-    writeSafetensors(
-      path.join(dir, 'sae_weights.safetensors'),
+    saveModel(
+      dir,
       {
         W_enc: { data: W, shape: [dIn, dSae] },
         W_dec: { data: fill(dSae * dIn, r), shape: [dSae, dIn] },
         b_enc: { data: bEnc, shape: [dSae] },
         b_dec: { data: bDec, shape: [dIn] },
       },
-      { metadata: { format: 'pt' } },
-    );
-    // SAELens 4.3's SAEConfig.to_dict(): no metadata object, no architecture "topk".
-    writeFileSync(
-      path.join(dir, 'cfg.json'),
-      JSON.stringify({
+      {
         architecture: 'standard',
         d_in: dIn,
         d_sae: dSae,
@@ -175,8 +122,9 @@ test('SAELens 4.x TopK (SAE.save_model of SAEConfig with activation_fn_str "topk
         neuronpedia_id: null,
         model_from_pretrained_kwargs: {},
         seqpos_slice: [null],
-      }),
+      },
     );
+    // SAELens 4.3's SAEConfig.to_dict(): no metadata object, no architecture "topk".
     const sae = await loadSae(dir);
     assert.equal(sae.architecture, 'topk');
     assert.equal(sae.cfg.k, k);
@@ -241,21 +189,15 @@ test('SAELens 6 BatchTopK training checkpoint (BatchTopKTrainingSAE.save_model: 
       bEnc = fill(dSae, r, 0.1),
       bDec = fill(dIn, r, 0.1);
     const theta = 0.3;
-    writeSafetensors(
-      path.join(dir, 'sae_weights.safetensors'),
+    saveModel(
+      dir,
       {
         W_enc: { data: W, shape: [dIn, dSae] },
         W_dec: { data: Wd, shape: [dSae, dIn] },
         b_enc: { data: bEnc, shape: [dSae] },
         b_dec: { data: bDec, shape: [dIn] },
       },
-      { metadata: { format: 'pt' } },
-    );
-    // The 0-d double buffer torch registers for topk_threshold, appended by hand (the writer only writes f32/f16/bf16).
-    appendF64Scalar(path.join(dir, 'sae_weights.safetensors'), 'topk_threshold', theta);
-    writeFileSync(
-      path.join(dir, 'cfg.json'),
-      JSON.stringify({
+      {
         d_in: dIn,
         d_sae: dSae,
         dtype: 'float32',
@@ -271,8 +213,10 @@ test('SAELens 6 BatchTopK training checkpoint (BatchTopKTrainingSAE.save_model: 
         rescale_acts_by_decoder_norm: true,
         topk_threshold_lr: 0.01,
         architecture: 'batchtopk',
-      }),
+      },
     );
+    // The 0-d double buffer torch registers for topk_threshold, appended by hand (the writer only writes f32/f16/bf16).
+    appendF64Scalar(path.join(dir, 'sae_weights.safetensors'), 'topk_threshold', theta);
     const sae = await loadSae(dir);
     assert.equal(sae.architecture, 'batchtopk');
     const x = fill(n * dIn, r, 2);
@@ -303,76 +247,6 @@ function appendF64Scalar(file: string, name: string, value: number): void {
   v.writeDoubleLE(value);
   writeFileSync(file, Buffer.concat([len, h, pad, data, v]));
 }
-
-/** A .npy member as `np.savez` writes a Fortran-ordered array: header fortran_order True, column-major body. */
-function fortranNpy(cOrder: Float32Array, shape: [number, number]): Uint8Array {
-  const [a, b] = shape;
-  const colMajor = new Float32Array(a * b);
-  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) colMajor[i + j * a] = cOrder[i * b + j];
-  assert.deepEqual(Array.from(fortranToC(colMajor, shape)), Array.from(cOrder));
-  const out = Uint8Array.from(npyBytes(colMajor, shape));
-  const hlen = out[8] | (out[9] << 8);
-  // Same length, so the header keeps its padding: only the flag changes.
-  const header = new TextDecoder().decode(out.subarray(10, 10 + hlen)).replace("'fortran_order': False", "'fortran_order': True ");
-  out.set(new TextEncoder().encode(header), 10);
-  return out;
-}
-
-test('Gemma Scope params.npz (np.savez, Fortran-order members) loads; embedding SAEs map to hook_embed with W_enc / √d_in as SAELens does; model names from the path', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
-    const [dIn, dSae, n] = [9, 12, 4];
-    const r = rng(4);
-    const W = fill(dIn * dSae, r),
-      Wd = fill(dSae * dIn, r),
-      bEnc = fill(dSae, r, 0.1),
-      bDec = fill(dIn, r, 0.1);
-    const th = Float32Array.from(fill(dSae, r), (v) => Math.abs(v) * 0.05);
-    const members = {
-      'W_enc.npy': fortranNpy(W, [dIn, dSae]),
-      'W_dec.npy': fortranNpy(Wd, [dSae, dIn]),
-      'b_enc.npy': npyBytes(bEnc, [dSae]),
-      'b_dec.npy': npyBytes(bDec, [dIn]),
-      'threshold.npy': npyBytes(th, [dSae]),
-    };
-    const write = (rel: string) => {
-      const d = path.join(dir, rel);
-      mkdirSync(d, { recursive: true });
-      writeFileSync(path.join(d, 'params.npz'), zipSync(members));
-      return path.join(d, 'params.npz');
-    };
-    const x = fill(n * dIn, r, 3);
-    const res = await loadSae(write('gemma-scope-9b-pt-res/layer_20/width_16k/average_l0_68'));
-    assert.equal(res.hookName, 'blocks.20.hook_resid_post');
-    assert.equal(res.cfg.metadata.model_name, 'gemma-2-9b');
-    assertClose(
-      encodeHost(res, x, n),
-      refJumpRelu(refPre(x, n, dIn, dSae, W, bEnc, bDec, false), (j) => th[j], dSae),
-      1e-5,
-      'res f',
-    );
-    res.dispose();
-
-    const emb = await loadSae(write('gemma-scope-2b-pt-res/embedding/width_4k/average_l0_6'));
-    assert.equal(emb.hookName, 'hook_embed');
-    assert.equal(emb.cfg.metadata.model_name, 'gemma-2-2b');
-    // The model's hook_embed is e·√d; the SAE was trained on e. Same features for e·√d here as for e in the file.
-    const scaled = Float32Array.from(x, (v) => v * Math.sqrt(dIn));
-    assertClose(
-      encodeHost(emb, scaled, n),
-      refJumpRelu(refPre(x, n, dIn, dSae, W, bEnc, bDec, false), (j) => th[j], dSae),
-      1e-4,
-      'embedding f',
-    );
-    emb.dispose();
-
-    const it = await loadSae(write('gemma-scope-27b-it-res/layer_5/width_131k/average_l0_30'));
-    assert.equal(it.cfg.metadata.model_name, 'gemma-2-27b-it');
-    it.dispose();
-  } finally {
-    cleanup();
-  }
-});
 
 test('every cfg field SAELens 6 SAE.load_from_disk reads is written, for every architecture', async () => {
   const { dir, cleanup } = tempDir();
