@@ -3,15 +3,26 @@
 // explained variance at L0 near the number of active true features.
 import { mulberry32 } from '../../server/src/engine/train/prng';
 
-export function syntheticActivations(n: number, dIn: number, nFeatures: number, active: number, seed = 1): Float32Array {
+/** A seeded uniform stream and a Box–Muller normal drawn from it. */
+export function seededStreams(seed: number): { rnd: () => number; gauss: () => number } {
   const rnd = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  return { rnd, gauss: () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd()) };
+}
+
+/** nFeatures random unit vectors in d_in dimensions: [nFeatures, d_in] row-major. */
+export function unitDictionary(gauss: () => number, nFeatures: number, dIn: number): Float32Array {
   const dict = new Float32Array(nFeatures * dIn);
   for (let i = 0; i < nFeatures; i++) {
     let norm = 0;
     for (let j = 0; j < dIn; j++) norm += (dict[i * dIn + j] = gauss()) ** 2;
     for (let j = 0; j < dIn; j++) dict[i * dIn + j] /= Math.sqrt(norm);
   }
+  return dict;
+}
+
+export function syntheticActivations(n: number, dIn: number, nFeatures: number, active: number, seed = 1): Float32Array {
+  const { rnd, gauss } = seededStreams(seed);
+  const dict = unitDictionary(gauss, nFeatures, dIn);
   const out = new Float32Array(n * dIn);
   for (let r = 0; r < n; r++) {
     for (let a = 0; a < active; a++) {

@@ -2,7 +2,7 @@
 // dictionary of `nFeatures` random unit vectors in d_in dimensions, with magnitudes in [1, 3] and a
 // little Gaussian noise. Unlike synthetic-acts.ts it returns the dictionary, so a test can ask
 // how many true directions the trained decoder recovered.
-import { mulberry32 } from '../../server/src/engine/train/prng';
+import { seededStreams, unitDictionary } from './synthetic-acts';
 
 export interface ToyDictionary {
   /** acts: [n, d_in] row-major. */
@@ -15,14 +15,8 @@ export interface ToyDictionary {
 }
 
 export function toyDictionary(n = 60_000, dIn = 64, nFeatures = 128, active = 3, seed = 1, noise = 0.01): ToyDictionary {
-  const rnd = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
-  const dict = new Float32Array(nFeatures * dIn);
-  for (let i = 0; i < nFeatures; i++) {
-    let norm = 0;
-    for (let j = 0; j < dIn; j++) norm += (dict[i * dIn + j] = gauss()) ** 2;
-    for (let j = 0; j < dIn; j++) dict[i * dIn + j] /= Math.sqrt(norm);
-  }
+  const { rnd, gauss } = seededStreams(seed);
+  const dict = unitDictionary(gauss, nFeatures, dIn);
   const acts = new Float32Array(n * dIn);
   const picked = new Set<number>();
   for (let r = 0; r < n; r++) {
