@@ -97,3 +97,37 @@ export async function startDaemon(initializationOptions: Record<string, unknown>
     },
   };
 }
+
+export interface WsDaemon {
+  proc: ChildProcess;
+  url: string;
+  token: string;
+  /** Everything the daemon wrote to stderr and stdout so far (it keeps collecting). */
+  stderr(): string;
+  stdout(): string;
+}
+
+/** `jumplens daemon --ws --port 0 ...args`, resolved once it prints its endpoint and token. */
+export function startWsDaemon(args: string[], cwd: string): Promise<WsDaemon> {
+  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'jumplens'), 'daemon', '--ws', '--port', '0', ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`daemon did not start: ${err}`)), 60_000);
+    let started = false;
+    proc.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const u = /ws listening on (\S+)/.exec(err);
+      const k = /token ([0-9a-f]{64})/.exec(err);
+      if (u && k && !started) {
+        started = true;
+        clearTimeout(t);
+        resolve({ proc, url: u[1], token: k[1], stderr: () => err, stdout: () => out });
+      }
+    });
+  });
+}

@@ -2,10 +2,10 @@
 // malformed messages get an error reply, analysis works, and job events are pushed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import WebSocket from 'ws';
-import { writeRandomSae } from '../helpers/daemon-client';
+import { startWsDaemon, writeRandomSae } from '../helpers/daemon-client';
 import { REPO_ROOT, sharedFile, tempDir } from '../helpers/paths';
 import type { JobInfo, TokenFeatures, WsPush, WsReply } from '../../protocol';
 
@@ -17,44 +17,12 @@ let sae = '';
 
 before(async () => {
   sae = await writeRandomSae(path.join(tmp.dir, 'sae'));
-  proc = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'bin', 'jumplens'),
-      'daemon',
-      '--ws',
-      '--port',
-      '0',
-      '--sae',
-      sae,
-      '--runs',
-      path.join(tmp.dir, 'runs'),
-      '--allow',
-      path.dirname(sharedFile('data', 'tinystories-train-first1000.json')),
-    ],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  const d = await startWsDaemon(
+    ['--sae', sae, '--runs', path.join(tmp.dir, 'runs'), '--allow', path.dirname(sharedFile('data', 'tinystories-train-first1000.json'))],
+    REPO_ROOT,
   );
-  let err = '';
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`daemon did not start: ${err}`)), 60_000);
-    proc.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const u = /ws listening on (\S+)/.exec(err);
-      const k = /token ([0-9a-f]{64})/.exec(err);
-      if (u && k) {
-        url = u[1];
-        token = k[1];
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
-  assert.equal(out, '', 'nothing on stdout');
+  ({ proc, url, token } = d);
+  assert.equal(d.stdout(), '', 'nothing on stdout');
   assert.match(url, /^ws:\/\/127\.0\.0\.1:\d+\/$/, 'binds loopback by default');
 });
 after(() => {

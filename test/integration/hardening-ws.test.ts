@@ -2,14 +2,14 @@
 // Host, paths outside the allowed folders, a huge analyze. After each attack the daemon still answers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { writeRandomSae } from '../helpers/daemon-client';
-import { REPO_ROOT, tempDir } from '../helpers/paths';
+import { startWsDaemon, writeRandomSae, type WsDaemon } from '../helpers/daemon-client';
+import { tempDir } from '../helpers/paths';
 
 const tmp = tempDir('jumplens-hardening-ws-');
 const outside = tempDir('jumplens-outside-');
@@ -18,33 +18,14 @@ let url = '';
 let token = '';
 let port = 0;
 let sae = '';
-let err = '';
+
+let daemon: WsDaemon;
 
 before(async () => {
   sae = await writeRandomSae(path.join(tmp.dir, 'sae'));
-  proc = spawn(
-    process.execPath,
-    [path.join(REPO_ROOT, 'bin', 'jumplens'), 'daemon', '--ws', '--port', '0', '--sae', sae, '--runs', path.join(tmp.dir, 'runs')],
-    {
-      cwd: tmp.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`daemon did not start: ${err}`)), 60_000);
-    proc.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const u = /ws listening on (\S+)/.exec(err);
-      const k = /token ([0-9a-f]{64})/.exec(err);
-      if (u && k && !url) {
-        url = u[1];
-        token = k[1];
-        port = Number(new URL(url).port);
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
+  daemon = await startWsDaemon(['--sae', sae, '--runs', path.join(tmp.dir, 'runs')], tmp.dir);
+  ({ proc, url, token } = daemon);
+  port = Number(new URL(url).port);
 });
 after(() => {
   proc?.kill('SIGTERM');
@@ -79,7 +60,7 @@ async function ask(msg: Record<string, unknown>, ms = 60_000): Promise<any> {
 }
 
 async function assertAlive(): Promise<void> {
-  assert.equal(proc.exitCode, null, `daemon exited; stderr:\n${err.slice(-2000)}`);
+  assert.equal(proc.exitCode, null, `daemon exited; stderr:\n${daemon.stderr().slice(-2000)}`);
   const r = await ask({ id: 99, op: 'status' });
   assert.equal(r.ok, true, r.error);
 }
@@ -142,11 +123,11 @@ test('malformed and oversized frames close that connection, never the daemon', a
   ];
   for (const [name, bytes] of kinds) {
     await rawAttack(bytes);
-    assert.equal(proc.exitCode, null, `${name} killed the daemon:\n${err.slice(-2000)}`);
+    assert.equal(proc.exitCode, null, `${name} killed the daemon:\n${daemon.stderr().slice(-2000)}`);
   }
   // Handled by the socket's own error handler, not caught as a stray process-level error.
-  assert.doesNotMatch(err, /uncaught error/, err.slice(-2000));
-  assert.match(err, /ws client dropped/);
+  assert.doesNotMatch(daemon.stderr(), /uncaught error/, daemon.stderr().slice(-2000));
+  assert.match(daemon.stderr(), /ws client dropped/);
   await assertAlive();
 });
 
