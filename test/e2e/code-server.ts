@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { REPO_ROOT, tempDir } from '../helpers/paths';
 
 export const TOOLS = path.join(REPO_ROOT, '.tools');
@@ -247,4 +247,28 @@ function readLogs(dir: string): string {
     } catch {}
   }
   return parts.join('\n');
+}
+
+/**
+ * Moves the mouse onto the most strongly coloured token (the highest alpha) until VS Code shows its
+ * hover, at most `tries` times; returns the hover.
+ */
+export async function hoverStrongestToken(page: Page, tries: number): Promise<Locator> {
+  const decos = (await decorated(page)).filter((d) => d.w > 4);
+  if (decos.length === 0) throw new Error('no decorated token to hover');
+  const alpha = (bg: string) => Number(bg.split(',')[3]?.replace(')', '') ?? 1);
+  const target = decos.sort((a, b) => alpha(b.bg) - alpha(a.bg))[0];
+  const hover = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();
+  for (let i = 0; i < tries; i++) {
+    await page.mouse.move(target.x - 2, target.y);
+    await page.mouse.move(target.x, target.y);
+    if (
+      await hover.waitFor({ timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+  }
+  return hover;
 }

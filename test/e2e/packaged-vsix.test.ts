@@ -10,7 +10,19 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/paths';
-import { decorated, missingTools, openFile, packageExtension, runCommand, SHOTS, shot, startSession, statusText, type Session } from './code-server';
+import {
+  decorated,
+  hoverStrongestToken,
+  missingTools,
+  openFile,
+  packageExtension,
+  runCommand,
+  SHOTS,
+  shot,
+  startSession,
+  statusText,
+  type Session,
+} from './code-server';
 
 const missing = missingTools();
 if (missing) console.log(`# e2e skipped: ${missing}`);
@@ -42,23 +54,8 @@ async function errorToasts(page: Page): Promise<string[]> {
 }
 
 /** Shows the hover of the most strongly coloured token; returns its text. */
-async function hoverStrongestToken(page: Page): Promise<string> {
-  const decos = (await decorated(page)).filter((d) => d.w > 4);
-  assert.ok(decos.length > 0, 'no decorated token to hover');
-  const alpha = (bg: string) => Number(bg.split(',')[3]?.replace(')', '') ?? 1);
-  const target = decos.sort((a, b) => alpha(b.bg) - alpha(a.bg))[0];
-  const hover = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();
-  for (let i = 0; i < 4; i++) {
-    await page.mouse.move(target.x - 2, target.y);
-    await page.mouse.move(target.x, target.y);
-    if (
-      await hover.waitFor({ timeout: 10_000 }).then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-  }
+async function strongestTokenHover(page: Page): Promise<string> {
+  const hover = await hoverStrongestToken(page, 4);
   // The table rows arrive with the hover; wait for one.
   await hover.locator('text=/#\\d+/').first().waitFor({ timeout: 20_000 });
   return hover.innerText();
@@ -115,7 +112,7 @@ test('a new .jlp file: typed text is coloured by the bundled model and SAE', { s
 
 test('hovering a token lists feature ids with activation, % of the max over the bundled store, and density', { skip: missing }, async () => {
   const page = s!.page;
-  const text = await hoverStrongestToken(page);
+  const text = await strongestTokenHover(page);
   assert.match(text, /#\d+/, `hover lists no feature: ${text}`);
   assert.match(text, /\d+\.\d{3}/, `hover shows no activation: ${text}`);
   // With the shipped feature store the scale is the feature's max over the corpus, not the document's.

@@ -7,7 +7,18 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT, SHARED_DATA, SHARED_MODELS } from '../helpers/paths';
-import { decorated, missingTools, openFile, packageExtension, runCommand, shot, startSession, statusText, type Session } from './code-server';
+import {
+  decorated,
+  hoverStrongestToken,
+  missingTools,
+  openFile,
+  packageExtension,
+  runCommand,
+  shot,
+  startSession,
+  statusText,
+  type Session,
+} from './code-server';
 
 const missing = missingTools();
 if (missing) console.log(`# e2e skipped: ${missing}`);
@@ -140,22 +151,10 @@ test('a malformed directive is underlined as an error, and the squiggle goes whe
 
 test('hovering a token lists its features with activations', { skip: missing ?? noDaemon }, async () => {
   const page = s!.page;
-  const decos = (await decorated(page)).filter((d) => d.w > 4);
-  assert.ok(decos.length > 0, 'no decorated token to hover');
   // The strongest token: the last level has the highest alpha.
-  const target = decos.sort((a, b) => Number(b.bg.split(',')[3]?.replace(')', '') ?? 1) - Number(a.bg.split(',')[3]?.replace(')', '') ?? 1))[0];
-  const hover = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();
-  for (let i = 0; i < 3; i++) {
-    await page.mouse.move(target.x - 2, target.y);
-    await page.mouse.move(target.x, target.y);
-    if (
-      await hover.waitFor({ timeout: 10_000 }).then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-  }
+  const hover = await hoverStrongestToken(page, 3);
+  // The client's colour line can show before the daemon's feature table arrives; wait for the table.
+  await hover.locator('table').first().waitFor({ timeout: 20_000 });
   const text = await hover.innerText();
   assert.match(text, /\d+\.\d+/, `hover shows no activation value: ${text}`);
   assert.match(text, /#\s?\d+|feature/i, `hover lists no feature: ${text}`);
