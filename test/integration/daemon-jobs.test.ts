@@ -14,6 +14,16 @@ let d: Daemon;
 let sae: string;
 const runsDir = () => path.join(tmp.dir, 'runs');
 const corpus = sharedFile('data', 'tinystories-train-first1000.json');
+/** The small JumpReLU run the job tests share: stories260K blocks.2, 128 latents, batch 256. */
+const smallTrain = () => ({
+  architecture: 'jumprelu' as const,
+  model: 'stories260K.bin',
+  hook: 'blocks.2.hook_resid_post',
+  corpus,
+  d_sae: 128,
+  lr: 1e-3,
+  batchSize: 256,
+});
 
 before(async () => {
   sae = await writeRandomSae(path.join(tmp.dir, 'sae'));
@@ -118,13 +128,7 @@ test('a short training job runs to the end with $/progress and writes an SAE', a
     arguments: [
       {
         train: {
-          architecture: 'jumprelu',
-          model: 'stories260K.bin',
-          hook: 'blocks.2.hook_resid_post',
-          corpus,
-          d_sae: 128,
-          lr: 1e-3,
-          batchSize: 256,
+          ...smallTrain(),
           steps: 20,
           seed: 1,
           tokens: 8000,
@@ -191,13 +195,7 @@ test('a daemon restarted after a job was cut off lists it as interrupted and can
 
 test('a cancelled training job resumes from its checkpoint, not from step 0', async () => {
   const train = {
-    architecture: 'jumprelu',
-    model: 'stories260K.bin',
-    hook: 'blocks.2.hook_resid_post',
-    corpus,
-    d_sae: 128,
-    lr: 1e-3,
-    batchSize: 256,
+    ...smallTrain(),
     steps: 3000,
     seed: 2,
     tokens: 8000,
