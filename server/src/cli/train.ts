@@ -8,7 +8,8 @@ import { initBackend } from '../engine/backend';
 import { writeJsonAtomic } from '../engine/io/atomic-write';
 import { runTraining } from '../engine/train/pipeline';
 import { ARCHITECTURE_INFO, CLI_ARCH_NAMES, canonicalArchitecture, parseTrainConfig, type TrainProgressEvent } from '../../../protocol/train';
-import { runSweep, type SweepConfig } from '../engine/train/sweep';
+import { runSweep } from '../engine/train/sweep';
+import { parseSweepConfig } from '../../../protocol/sweep';
 import { evalCommand, sweepThreshold } from '../engine/eval/eval-command';
 import { writeTrainingCurves } from '../engine/eval/plots';
 import { nonNegativeInt, positiveInt, trainFlag } from './numeric-flags';
@@ -169,16 +170,19 @@ export function registerTrain(program: Command): void {
 
   program
     .command('sweep')
-    .description('train several architectures at several sparsities on one activation stream, evaluate each, write pareto.json/.csv/.svg')
+    .description(
+      'the frontier: architectures × sparsity levels × sites, each site trained in lockstep on one activation stream; resumable; writes frontier.json/.csv, comparison.md and plots',
+    )
     .requiredOption('--config <file>', 'sweep.json')
     .option('--out <dir>', 'output directory (overrides the config)')
-    .action(async (o: { config: string; out?: string }) => {
-      await initBackend();
-      const cfg = readJson(o.config) as unknown as SweepConfig;
+    .option('--hook <name...>', 'only these sites of the config')
+    .action(async (o: { config: string; out?: string; hook?: string[] }) => {
+      const cfg = parseSweepConfig(readJson(o.config), o.config);
       if (o.out) cfg.out = o.out;
+      await initBackend();
       const sig = stopOnSigint();
       try {
-        await runSweep(cfg, { log: (s) => console.error(s), shouldStop: sig.shouldStop });
+        await runSweep(cfg, { log: (s) => console.error(s), shouldStop: sig.shouldStop, hooks: o.hook });
       } finally {
         sig.dispose();
       }

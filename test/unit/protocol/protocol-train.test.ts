@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ARCHITECTURE_INFO, ARCHITECTURES, RUN_SIZE_DEFAULTS, TRAIN_DEFAULTS, architecturesUsing, parseTrainConfig } from '../../../protocol/train';
-import { expandRuns, type SweepConfig } from '../../../server/src/engine/train/sweep';
+import { expandRuns } from '../../../server/src/engine/train/sweep';
+import { parseSweepConfig, sweepHooks } from '../../../protocol/sweep';
 import { defaults } from '../../../webview/src/job-forms';
 import { REPO_ROOT } from '../../helpers/paths';
 
@@ -32,9 +33,11 @@ test('committed run configs (default SAE, frontier sweep) parse unchanged', () =
   const run = readJson('docs/results/default-sae/run.json');
   const parsed = parseTrainConfig({ ...run, out: '/tmp/x' }, 'run.json');
   for (const [k, v] of Object.entries(run)) assert.deepEqual((parsed as Record<string, unknown>)[k], v, k);
-  const sweep = readJson('docs/results/frontier/sweep.json') as SweepConfig;
+  const sweep = parseSweepConfig(readJson('docs/results/frontier/sweep.json'), 'sweep.json');
+  // The frontier: five sites, four architectures, at least four sparsity levels each.
+  assert.equal(sweepHooks(sweep).length, 5);
   const runs = expandRuns(sweep);
-  assert.equal(runs.length, 12);
+  for (const a of ['jumprelu', 'gated', 'topk', 'batchtopk']) assert.ok(runs.filter((r) => r.architecture === a).length >= 4, a);
   for (const r of runs) {
     const p = parseTrainConfig({ ...r.train, out: '/tmp/x' }, r.name);
     assert.ok(ARCHITECTURES.includes(p.architecture));

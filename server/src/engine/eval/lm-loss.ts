@@ -42,7 +42,19 @@ function splice(act: Tensor3D, keep: number, fn: (x: Tensor2D) => Tensor): Tenso
 }
 
 /** seqs: equal-length token sequences (starting with BOS when the model uses one). */
-export async function deltaLmLoss(model: LanguageModel, sae: EncoderDecoder, hook: string, seqs: number[][], seqBatch = 16): Promise<LmLossResult> {
+/**
+ * `baseline`: the clean and zero-ablation CE of these same seqs from an earlier call; a sweep
+ * evaluating many SAEs at one hook then runs the model once per SAE, not three times.
+ */
+export async function deltaLmLoss(
+  model: LanguageModel,
+  sae: EncoderDecoder,
+  hook: string,
+  seqs: number[][],
+  seqBatch = 16,
+  baseline?: Pick<LmLossResult, 'ce_clean' | 'ce_zero_ablation' | 'sequences'>,
+): Promise<LmLossResult> {
+  if (baseline && baseline.sequences !== seqs.length) throw new Error(`deltaLmLoss: baseline is for ${baseline.sequences} sequences, not ${seqs.length}`);
   if (seqs.length === 0) throw new Error('deltaLmLoss: no sequences');
   const bos = model.tokenizer.bosId;
   const keep = bos !== undefined && seqs[0][0] === bos ? 1 : 0;
@@ -55,17 +67,19 @@ export async function deltaLmLoss(model: LanguageModel, sae: EncoderDecoder, hoo
       logits.dispose();
       return r;
     };
-    const c = run();
-    acc.clean += c.sum;
-    acc.count += c.count;
-    acc.sae += run((x) => sae.decode(sae.encode(x))).sum;
-    acc.zero += run((x) => tf.zerosLike(x)).sum;
+    const withSae = run((x) => sae.decode(sae.encode(x)));
+    acc.sae += withSae.sum;
+    acc.count += withSae.count;
+    if (!baseline) {
+      acc.clean += run().sum;
+      acc.zero += run((x) => tf.zerosLike(x)).sum;
+    }
     await new Promise((r) => setImmediate(r));
   }
   const ce = (s: number) => s / acc.count;
-  const clean = ce(acc.clean),
+  const clean = baseline ? baseline.ce_clean : ce(acc.clean),
     withSae = ce(acc.sae),
-    zero = ce(acc.zero);
+    zero = baseline ? baseline.ce_zero_ablation : ce(acc.zero);
   return {
     sequences: seqs.length,
     tokens: acc.count,

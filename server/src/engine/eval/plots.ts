@@ -65,6 +65,31 @@ export function curvesSvg(events: Record<string, unknown>[], metrics: string[], 
   });
 }
 
+/** Held-out FVU and L0 against step, one line per run, coloured by architecture: has each run converged? */
+export function heldOutCurvesSvg(
+  points: { run: string; architecture: string; step: number; 'metrics/fvu': number; 'metrics/l0': number }[],
+  title: string,
+): Promise<string> {
+  const panel = (field: string, yTitle: string, log: boolean) => ({
+    width: 320,
+    height: 240,
+    mark: { type: 'line', point: { size: 12 } },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'training step' },
+      y: { field, type: 'quantitative', title: yTitle, scale: log ? { type: 'log' } : { zero: false } },
+      color: { field: 'architecture', type: 'nominal', title: 'architecture' },
+      detail: { field: 'run', type: 'nominal' },
+    },
+  });
+  return render({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: { values: points },
+    hconcat: [panel('metrics/fvu', 'held-out FVU', true), panel('metrics/l0', 'held-out L0', true)],
+    config: { font: 'sans-serif' },
+  });
+}
+
 export function toCsv(rows: Record<string, unknown>[]): string {
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => rows.every((r) => typeof r[c] !== 'object' || r[c] === null));
   const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));

@@ -1,144 +1,291 @@
-// `jumplens sweep`: several architectures × sparsity levels trained on one cached activation stream
-// (the LM runs once), each evaluated on held-out text (FVU, L0, delta LM loss), then pareto.json,
-// pareto.csv and pareto.svg. The SAEs train one after another from the same in-memory activations
-// with the same seed, so every run sees the same batches in the same order and the same budget.
+// `jumplens sweep`: the sparsity/fidelity frontier. For each site (hook) the LM runs once into an
+// activation cache; every run of that site (architectures × sparsity levels) then trains in lockstep
+// on that one stream (lockstep.ts), with held-out L0/FVU measured along the way, and is evaluated on
+// held-out text (FVU, L0, Δ LM loss, dead/dense latents). A learning-rate search first picks each
+// architecture's lr. Everything is resumable: a finished run's eval.json is kept and skipped on
+// rerun, an unfinished one resumes from its checkpoint; results are written atomically as they come.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { sweepHooks, type FrontierRow, type SweepConfig } from '../../../../protocol/sweep';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write';
 import { readCorpus } from '../data/corpus';
 import { tokenChunks } from '../data/token-chunks';
 import type { LanguageModel } from '../lm/types';
 import { evaluateSae } from '../eval/sae-metrics';
-import { deltaLmLoss } from '../eval/lm-loss';
-import { paretoSvg, toCsv, type ParetoRow } from '../eval/plots';
+import { deltaLmLoss, type LmLossResult } from '../eval/lm-loss';
+import { heldOutCurvesSvg, paretoSvg, toCsv } from '../eval/plots';
+import { compareAtL0, comparisonMarkdown } from '../eval/frontier-compare';
+import type { ArrayActivations } from './activation-source';
 import { collectActivations } from './activation-store';
+import { resolveTrainConfig } from './config';
+import { trainLockstep, type CurvePoint } from './lockstep';
 import { loadLanguageModel } from './model-loader';
-import { trainSae } from './trainer';
-import { ARCHITECTURE_INFO, ARCHITECTURES } from '../../../../protocol/train';
-import { architectureOf } from '../sae/registry';
+import { expandRuns, middleRuns, pickLr, tailLoss, type ExpandedRun, type LrTrial } from './sweep-runs';
+import { Trainer } from './trainer';
 import type { TrainConfig } from './types';
 
-export interface SweepConfig {
-  model: string;
+export { expandRuns } from './sweep-runs';
+
+export interface SweepOptions {
+  log?: (s: string) => void;
+  shouldStop?: () => boolean;
+  model?: LanguageModel;
+  /** Only these sites (default: all of the config's). */
+  hooks?: string[];
+}
+
+interface SiteData {
   hook: string;
-  corpus: string;
-  contextSize?: number;
-  /** Train on the first N documents; evaluate on the documents after them. */
-  trainDocs?: number;
-  activationCache?: string;
-  eval?: { corpus?: string; skipDocs?: number; tokens?: number; lmSequences?: number };
-  /** Fields shared by every run (d_sae, batchSize, steps, lr, seed, bandwidth...). */
-  common: Partial<TrainConfig>;
-  /** One entry per line of the plot; an array in l0Coefficient / l1Coefficient / k expands to several runs. */
-  runs: (Partial<TrainConfig> & { architecture: TrainConfig['architecture']; label?: string })[];
-  out: string;
+  train: ArrayActivations;
+  held: ArrayActivations;
+  seqs: number[][];
+  /** Clean and zero-ablation CE of `seqs`, from the first run evaluated here. */
+  baseline?: LmLossResult;
 }
 
-/** Fields that set a run's sparsity, from the architectures' metadata: λ fields, then k. */
-const SPARSITY_KEYS = [...new Set(ARCHITECTURES.map((a) => ARCHITECTURE_INFO[a].sparsityField ?? 'k'))];
-
-export function expandRuns(cfg: SweepConfig): { name: string; label: string; param: string; value: number; train: Partial<TrainConfig> }[] {
-  const out: ReturnType<typeof expandRuns> = [];
-  for (const r of cfg.runs) {
-    try {
-      architectureOf(r.architecture);
-    } catch (e) {
-      throw new Error(`sweep config: run field "architecture": ${(e as Error).message}`);
-    }
-    const key = SPARSITY_KEYS.find((k) => r[k] !== undefined);
-    if (!key) throw new Error(`sweep config: run for "${r.architecture}" needs one of ${SPARSITY_KEYS.join(', ')}`);
-    const values = Array.isArray(r[key]) ? (r[key] as number[]) : [r[key] as number];
-    for (const v of values) {
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new Error(`sweep config: run "${r.architecture}" field "${key}" has a non-number ${JSON.stringify(v)}`);
-      const label = r.label ?? r.architecture;
-      out.push({ name: `${label}-${key}-${v}`, label, param: key, value: v, train: { ...cfg.common, ...r, [key]: v } });
-    }
-  }
-  return out;
+/** A run to train at one site: its folders and its full TrainConfig. */
+interface SiteRun {
+  run: ExpandedRun;
+  /** Checkpoints and weights (workDir). */
+  work: string;
+  /** Committed results: eval.json, curve.json, train-log.jsonl (out). */
+  result: string;
+  train: TrainConfig;
 }
 
-export async function runSweep(
-  cfg: SweepConfig,
-  opts: { log?: (s: string) => void; shouldStop?: () => boolean; model?: LanguageModel } = {},
-): Promise<ParetoRow[]> {
+const siteSlug = (hook: string) => hook.replace(/[^\w.-]/g, '_');
+
+export async function runSweep(cfg: SweepConfig, opts: SweepOptions = {}): Promise<FrontierRow[]> {
   const log = opts.log ?? (() => {});
   const runs = expandRuns(cfg);
+  const hooks = opts.hooks ?? sweepHooks(cfg);
+  const workDir = cfg.workDir ?? path.join(cfg.out, 'work');
   const model = opts.model ?? (await loadLanguageModel(cfg.model));
+  const rows: FrontierRow[] = readRows(cfg.out);
   try {
-    const ctx = cfg.contextSize ?? 256;
-    const t0 = Date.now();
-    const train = await collectActivations(model, {
-      hook: cfg.hook,
-      corpus: cfg.corpus,
-      contextSize: ctx,
-      cache: cfg.activationCache,
-      corpusOptions: { maxDocs: cfg.trainDocs },
-    });
-    log(`training activations: ${train.source.n} tokens (${train.fromCache ? 'cache' : `collected in ${((Date.now() - t0) / 1000).toFixed(0)} s`})`);
-    const ev = cfg.eval ?? {};
-    const evalCorpus = ev.corpus ?? cfg.corpus;
-    const skipDocs = ev.skipDocs ?? (ev.corpus ? 0 : (cfg.trainDocs ?? 0));
-    const held = await collectActivations(model, {
-      hook: cfg.hook,
-      corpus: evalCorpus,
-      contextSize: ctx,
-      maxTokens: ev.tokens ?? 50_000,
-      corpusOptions: { skipDocs },
-    });
-    const seqs: number[][] = [];
-    for (const s of tokenChunks(readCorpus(evalCorpus, { skipDocs }), model.tokenizer, { contextSize: ctx })) {
-      if (seqs.length >= (ev.lmSequences ?? 64)) break;
-      seqs.push(s);
-    }
-    const rows: ParetoRow[] = [];
-    for (const r of runs) {
+    const lrs = cfg.lrSearch ? await lrSearch(cfg, model, workDir, log, opts.shouldStop) : {};
+    if (lrs === undefined) return rows;
+    for (const hook of hooks) {
       if (opts.shouldStop?.()) break;
-      const dir = path.join(cfg.out, 'runs', r.name);
-      const started = Date.now();
-      const run = await trainSae({ ...(r.train as TrainConfig), out: dir }, train.source, {
-        metadata: { model_name: model.config.name, hook_name: cfg.hook, context_size: ctx, prepend_bos: true, dataset_path: path.resolve(cfg.corpus) },
-      });
-      const seconds = (Date.now() - started) / 1000;
-      const raw = run.sae.asRaw(run.scale);
-      const m = evaluateSae(raw, held.source.data, held.source.dIn);
-      const lm = await deltaLmLoss(model, raw, cfg.hook, seqs);
-      const row: ParetoRow = {
-        name: r.name,
-        architecture: r.label,
-        param: r.param,
-        value: r.value,
-        ...m.metrics,
-        delta_lm_loss: lm.delta_lm_loss,
-        loss_recovered: lm.loss_recovered,
-        ce_clean: lm.ce_clean,
-        ce_sae: lm.ce_sae,
-        train_l0: run.metrics['metrics/l0'],
-        train_tokens: run.tokens,
-        steps: run.steps,
-        train_seconds: Math.round(seconds),
-      };
-      writeJsonAtomic(path.join(dir, 'eval.json'), { ...row, histogram: m.histogram, lm });
-      rows.push(row);
-      run.dispose();
-      log(
-        `${r.name}: L0 ${m.metrics['metrics/l0'].toFixed(2)}  FVU ${m.metrics['metrics/fvu'].toFixed(4)}  delta LM loss ${lm.delta_lm_loss.toFixed(4)}  (${seconds.toFixed(0)} s)`,
-      );
-      writeOutputs(cfg, rows);
+      const site = await siteData(cfg, model, hook, log);
+      const siteRuns = runs.map((r) => siteRun(cfg, hook, r, r.ownLr ?? lrs[r.label] ?? r.train.lr, workDir));
+      const t0 = Date.now();
+      const done = await trainAndEvaluate(cfg, model, site, siteRuns, log, opts.shouldStop);
+      for (const row of done) {
+        const i = rows.findIndex((r) => r.hook === row.hook && r.name === row.name);
+        if (i >= 0) rows[i] = row;
+        else rows.push(row);
+      }
+      writeOutputs(cfg, rows, hook, (Date.now() - t0) / 1000);
+      await writeSitePlots(cfg, hook, rows, siteRuns);
     }
-    await writePlot(cfg, rows);
     return rows;
   } finally {
     if (!opts.model) model.dispose();
   }
 }
 
-function writeOutputs(cfg: SweepConfig, rows: ParetoRow[]): void {
-  writeJsonAtomic(path.join(cfg.out, 'pareto.json'), { config: cfg, rows });
-  writeFileAtomic(path.join(cfg.out, 'pareto.csv'), toCsv(rows));
+function siteRun(cfg: SweepConfig, hook: string, run: ExpandedRun, lr: number | undefined, workDir: string, sub = ''): SiteRun {
+  if (lr === undefined) throw new Error(`sweep config: run "${run.name}" has no lr (set common.lr, the run's lr, or lrSearch)`);
+  const work = path.join(workDir, sub, siteSlug(hook), run.name);
+  const train = { ...run.train, lr, hook, model: cfg.model, corpus: cfg.corpus, out: work } as TrainConfig;
+  return { run, work, result: path.join(cfg.out, sub, siteSlug(hook), run.name), train };
 }
 
-async function writePlot(cfg: SweepConfig, rows: ParetoRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const svg = await paretoSvg(rows, `${cfg.hook} of ${path.basename(cfg.model)}: sparsity vs fidelity`);
-  writeFileAtomic(path.join(cfg.out, 'pareto.svg'), svg);
+async function siteData(cfg: SweepConfig, model: LanguageModel, hook: string, log: (s: string) => void): Promise<SiteData> {
+  const ctx = cfg.contextSize ?? 256;
+  const t0 = Date.now();
+  const cache = cfg.activationCache ?? (cfg.activationCacheDir ? path.join(cfg.activationCacheDir, `${siteSlug(hook)}.safetensors`) : undefined);
+  const train = await collectActivations(model, { hook, corpus: cfg.corpus, contextSize: ctx, cache, corpusOptions: { maxDocs: cfg.trainDocs } });
+  log(`${hook}: ${train.source.n} training activations (${train.fromCache ? 'cache' : `collected in ${((Date.now() - t0) / 1000).toFixed(0)} s`})`);
+  const ev = cfg.eval ?? {};
+  const evalCorpus = ev.corpus ?? cfg.corpus;
+  const skipDocs = ev.skipDocs ?? (ev.corpus ? 0 : (cfg.trainDocs ?? 0));
+  const held = await collectActivations(model, { hook, corpus: evalCorpus, contextSize: ctx, maxTokens: ev.tokens ?? 50_000, corpusOptions: { skipDocs } });
+  const seqs: number[][] = [];
+  for (const s of tokenChunks(readCorpus(evalCorpus, { skipDocs }), model.tokenizer, { contextSize: ctx })) {
+    if (seqs.length >= (ev.lmSequences ?? 64)) break;
+    seqs.push(s);
+  }
+  return { hook, train: train.source, held: held.source, seqs };
+}
+
+/** The curve's held-out subset: the first `curveTokens` rows of the held-out set. */
+function curveRows(cfg: SweepConfig, site: SiteData): Float32Array {
+  const n = Math.min(site.held.n, cfg.eval?.curveTokens ?? 16_384);
+  return site.held.data.subarray(0, n * site.held.dIn);
+}
+
+function readCurve(file: string, upTo: number): CurvePoint[] {
+  if (!existsSync(file)) return [];
+  return (JSON.parse(readFileSync(file, 'utf8')) as CurvePoint[]).filter((p) => p.step <= upTo);
+}
+
+/** Trains the runs without an eval.json in lockstep, evaluates each, returns every run's row. */
+async function trainAndEvaluate(
+  cfg: SweepConfig,
+  model: LanguageModel,
+  site: SiteData,
+  runs: SiteRun[],
+  log: (s: string) => void,
+  shouldStop?: () => boolean,
+): Promise<FrontierRow[]> {
+  const rows: FrontierRow[] = [];
+  const pending = runs.filter((r) => {
+    const f = path.join(r.result, 'eval.json');
+    if (!existsSync(f)) return true;
+    rows.push(JSON.parse(readFileSync(f, 'utf8')) as FrontierRow);
+    return false;
+  });
+  if (pending.length === 0) return rows;
+  const metadata = {
+    model_name: model.config.name,
+    hook_name: site.hook,
+    context_size: cfg.contextSize ?? 256,
+    prepend_bos: true,
+    dataset_path: path.resolve(cfg.corpus),
+  };
+  const trainers: Trainer[] = [];
+  try {
+    for (const r of pending) {
+      mkdirSync(r.work, { recursive: true });
+      trainers.push(new Trainer(resolveTrainConfig(r.train, site.train.dIn), site.train, r.work, { resume: true, metadata }));
+    }
+    const curves = trainers.map((t, i) => readCurve(path.join(pending[i].result, 'curve.json'), t.stepIndex));
+    const seconds = trainers.map(() => 0);
+    const resumedAt = trainers.map((t) => t.stepIndex);
+    log(
+      `${site.hook}: ${pending.length} runs in lockstep (${runs.length - pending.length} already done)${resumedAt.some((s) => s > 0) ? `, resuming at steps ${resumedAt.join(', ')}` : ''}`,
+    );
+    const t0 = Date.now();
+    const { stopped } = await trainLockstep(trainers, {
+      heldOut: { data: curveRows(cfg, site), dIn: site.held.dIn },
+      evalEvery: cfg.evalEvery,
+      onEval: (i, p) => {
+        curves[i].push(p);
+        writeJsonAtomic(path.join(pending[i].result, 'curve.json'), curves[i]);
+        if (i === 0) log(`${site.hook}: step ${p.step}/${trainers[0].cfg.steps} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      },
+      onStepSeconds: (i, s) => {
+        seconds[i] += s;
+      },
+      shouldStop,
+    });
+    if (stopped) {
+      log(`${site.hook}: stopped; rerun the same command to resume from the checkpoints in ${path.dirname(pending[0].work)}`);
+      return rows;
+    }
+    for (const [i, t] of trainers.entries()) {
+      const r = pending[i];
+      t.finish(r.train);
+      const raw = t.frozenRaw();
+      let m: ReturnType<typeof evaluateSae>;
+      let lm: Awaited<ReturnType<typeof deltaLmLoss>>;
+      try {
+        m = evaluateSae(raw, site.held.data, site.held.dIn);
+        lm = await deltaLmLoss(model, raw, site.hook, site.seqs, 16, site.baseline);
+        site.baseline ??= lm;
+      } finally {
+        raw.dispose();
+      }
+      const row: FrontierRow = {
+        name: r.run.name,
+        hook: site.hook,
+        architecture: r.run.label,
+        param: r.run.param,
+        value: r.run.value,
+        lr: r.train.lr,
+        ...m.metrics,
+        delta_lm_loss: lm.delta_lm_loss,
+        loss_recovered: lm.loss_recovered,
+        ce_clean: lm.ce_clean,
+        ce_sae: lm.ce_sae,
+        train_l0: t.finalMetrics()['metrics/l0'],
+        train_tokens: t.tokens,
+        steps: t.stepIndex,
+        train_seconds: Math.round(seconds[i]),
+      };
+      writeJsonAtomic(path.join(r.result, 'eval.json'), { ...row, histogram: m.histogram, lm });
+      writeFileAtomic(path.join(r.result, 'train-log.jsonl'), t.history.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      rows.push(row);
+      log(
+        `${site.hook} ${r.run.name}: L0 ${m.metrics['metrics/l0'].toFixed(2)}  FVU ${m.metrics['metrics/fvu'].toFixed(4)}  Δ LM loss ${lm.delta_lm_loss.toFixed(4)}`,
+      );
+    }
+    return rows;
+  } finally {
+    for (const t of trainers) t.dispose();
+  }
+}
+
+/**
+ * Per architecture, its middle sparsity level at each lr on the search site; returns label → lr, or
+ * undefined when stopped. Kept in out/lr-search.json, so a rerun reuses the pick.
+ */
+async function lrSearch(
+  cfg: SweepConfig,
+  model: LanguageModel,
+  workDir: string,
+  log: (s: string) => void,
+  shouldStop?: () => boolean,
+): Promise<Record<string, number> | undefined> {
+  const s = cfg.lrSearch!;
+  const file = path.join(cfg.out, 'lr-search.json');
+  const key = JSON.stringify({ hook: s.hook, lrs: s.lrs, steps: s.steps, runs: middleRuns(cfg).map((r) => r.name) });
+  if (existsSync(file)) {
+    const prev = JSON.parse(readFileSync(file, 'utf8')) as { key: string; chosen: Record<string, number> };
+    if (prev.key === key) return prev.chosen;
+  }
+  const site = await siteData(cfg, model, s.hook, log);
+  const trials: SiteRun[] = [];
+  for (const r of middleRuns(cfg)) {
+    if (r.ownLr !== undefined) continue;
+    for (const lr of s.lrs) {
+      const named = { ...r, name: `${r.name}-lr-${lr}`, train: { ...r.train, ...(s.steps ? { steps: s.steps } : {}) } };
+      trials.push(siteRun(cfg, s.hook, named, lr, workDir, 'lr-search'));
+    }
+  }
+  const rows = await trainAndEvaluate(cfg, model, site, trials, log, shouldStop);
+  if (rows.length < trials.length) return undefined;
+  const byLabel: Record<string, LrTrial[]> = {};
+  for (const t of trials) {
+    const row = rows.find((r) => r.name === t.run.name)!;
+    const events = readFileSync(path.join(t.result, 'train-log.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { 'losses/overall_loss': number });
+    (byLabel[t.run.label] ??= []).push({ lr: t.train.lr, loss: tailLoss(events), 'metrics/l0': row['metrics/l0'], 'metrics/fvu': row['metrics/fvu'] });
+  }
+  const chosen = Object.fromEntries(Object.entries(byLabel).map(([label, ts]) => [label, pickLr(ts)]));
+  writeJsonAtomic(file, { key, rule: 'lowest mean training objective over the last quarter of logged steps', trials: byLabel, chosen });
+  log(
+    `lr search: ${Object.entries(chosen)
+      .map(([l, lr]) => `${l} ${lr}`)
+      .join(', ')}`,
+  );
+  return chosen;
+}
+
+function readRows(out: string): FrontierRow[] {
+  const f = path.join(out, 'frontier.json');
+  return existsSync(f) ? ((JSON.parse(readFileSync(f, 'utf8')) as { rows: FrontierRow[] }).rows ?? []) : [];
+}
+
+function writeOutputs(cfg: SweepConfig, rows: FrontierRow[], hook: string, seconds: number): void {
+  const f = path.join(cfg.out, 'frontier.json');
+  const prev = existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { siteSeconds?: Record<string, number> }).siteSeconds : undefined;
+  const siteSeconds = { ...prev, ...(seconds > 1 ? { [hook]: Math.round(seconds) } : {}) };
+  writeJsonAtomic(f, { config: cfg, siteSeconds, rows });
+  writeFileAtomic(path.join(cfg.out, 'frontier.csv'), toCsv(rows));
+  const table = compareAtL0(rows, cfg.compareAt ?? [5, 10, 20, 40]);
+  writeJsonAtomic(path.join(cfg.out, 'comparison.json'), table);
+  writeFileAtomic(path.join(cfg.out, 'comparison.md'), comparisonMarkdown(table));
+}
+
+async function writeSitePlots(cfg: SweepConfig, hook: string, rows: FrontierRow[], runs: SiteRun[]): Promise<void> {
+  const dir = path.join(cfg.out, siteSlug(hook));
+  const mine = rows.filter((r) => r.hook === hook);
+  if (mine.length) writeFileAtomic(path.join(dir, 'pareto.svg'), await paretoSvg(mine, `${hook} of ${path.basename(cfg.model)}: sparsity vs fidelity`));
+  const points = runs.flatMap((r) => readCurve(path.join(r.result, 'curve.json'), Infinity).map((p) => ({ run: r.run.name, architecture: r.run.label, ...p })));
+  if (points.length) writeFileAtomic(path.join(dir, 'curves.svg'), await heldOutCurvesSvg(points, `${hook}: held-out FVU and L0 during training`));
 }

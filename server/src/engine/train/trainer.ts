@@ -9,6 +9,7 @@ import { writeSaeLensDir } from '../sae/io/saelens-dir';
 import { architectureOf, initTrainingSae, restoreTrainingSae, trainingSaeFromParams } from '../sae/registry';
 import type { HostTensors, StepMetrics, TrainingSae } from '../sae/training-sae-base';
 import type { SaeConfig } from '../sae/types';
+import type { EncoderDecoder } from '../eval/sae-metrics';
 import { Adam } from './adam';
 import { checkFiniteLoss, checkFiniteParams } from './finite-guard';
 import type { ActivationSource } from './activation-source';
@@ -147,6 +148,22 @@ export class Trainer {
     const cfg = { ...c, bandwidth: init.bandwidth, initThreshold: init.summary.initThreshold.median };
     this.jumpReluInit = init.summary;
     return [restoreTrainingSae(cfg, host), cfg];
+  }
+
+  /**
+   * A copy of the SAE now, on raw activations, for evaluation during a run; dispose it after. Not
+   * `sae.asRaw`: the native step updates the variables in place, and tfjs-wasm's XNNPACK matmul keeps
+   * packed weights per tensor, so a matmul on the live variables after a native step can use the
+   * weights of an earlier one. A copy has fresh tensors.
+   */
+  frozenRaw(): EncoderDecoder & { dispose(): void } {
+    const copy = restoreTrainingSae(this.cfg, this.sae.snapshot());
+    return { ...copy.asRaw(this.scale), dispose: () => copy.dispose() };
+  }
+
+  /** The logged events so far (restored from train-log.jsonl on resume). */
+  get history(): readonly TrainProgressEvent[] {
+    return this.log;
   }
 
   dispose(): void {

@@ -1,0 +1,99 @@
+// The paper's comparison (Fig. 2): each architecture's FVU and Δ LM loss at common L0 values,
+// interpolated linearly in log L0 between the two runs that bracket the target. No extrapolation: a
+// target outside an architecture's measured L0 range is left empty rather than guessed.
+
+export interface FrontierPoint {
+  hook: string;
+  architecture: string;
+  'metrics/l0': number;
+  'metrics/fvu': number;
+  delta_lm_loss: number;
+}
+
+export interface ComparisonCell {
+  fvu: number;
+  delta_lm_loss: number;
+}
+
+export interface ComparisonRow {
+  hook: string;
+  l0: number;
+  /** architecture → interpolated metrics, or null when the target is outside its runs' L0 range. */
+  at: Record<string, ComparisonCell | null>;
+  /** The architecture with the lowest interpolated FVU / Δ LM loss here (null if none measured). */
+  bestFvu: string | null;
+  bestDelta: string | null;
+}
+
+export interface Comparison {
+  targets: number[];
+  architectures: string[];
+  rows: ComparisonRow[];
+}
+
+/** y at log(x) between the bracketing points of `pts` (sorted by x), or null outside their range. */
+export function interpolateLogX(pts: readonly { x: number; y: number }[], x: number): number | null {
+  const s = pts.filter((p) => p.x > 0 && Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
+  if (s.length === 0 || x < s[0].x || x > s[s.length - 1].x) return null;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i].x === x) return s[i].y;
+    if (s[i].x > x) {
+      const a = s[i - 1];
+      const b = s[i];
+      const t = (Math.log(x) - Math.log(a.x)) / (Math.log(b.x) - Math.log(a.x));
+      return a.y + t * (b.y - a.y);
+    }
+  }
+  return null;
+}
+
+export function compareAtL0(points: readonly FrontierPoint[], targets: readonly number[]): Comparison {
+  const hooks = [...new Set(points.map((p) => p.hook))];
+  const archs = [...new Set(points.map((p) => p.architecture))];
+  const rows: ComparisonRow[] = [];
+  for (const hook of hooks) {
+    for (const l0 of targets) {
+      const at: ComparisonRow['at'] = {};
+      for (const a of archs) {
+        const mine = points.filter((p) => p.hook === hook && p.architecture === a);
+        const fvu = interpolateLogX(
+          mine.map((p) => ({ x: p['metrics/l0'], y: p['metrics/fvu'] })),
+          l0,
+        );
+        const delta = interpolateLogX(
+          mine.map((p) => ({ x: p['metrics/l0'], y: p.delta_lm_loss })),
+          l0,
+        );
+        at[a] = fvu === null || delta === null ? null : { fvu, delta_lm_loss: delta };
+      }
+      const best = (k: keyof ComparisonCell) =>
+        Object.entries(at)
+          .filter((e): e is [string, ComparisonCell] => e[1] !== null)
+          .reduce<[string, number] | null>((m, [a, c]) => (m === null || c[k] < m[1] ? [a, c[k]] : m), null)?.[0] ?? null;
+      rows.push({ hook, l0, at, bestFvu: best('fvu'), bestDelta: best('delta_lm_loss') });
+    }
+  }
+  return { targets: [...targets], architectures: archs, rows };
+}
+
+/** One Markdown table per site: FVU and Δ LM loss per architecture at each L0, the best in bold. */
+export function comparisonMarkdown(c: Comparison): string {
+  const out: string[] = [];
+  const fmt = (v: number | undefined, bold: boolean, digits: number) => (v === undefined ? '–' : bold ? `**${v.toFixed(digits)}**` : v.toFixed(digits));
+  for (const hook of [...new Set(c.rows.map((r) => r.hook))]) {
+    out.push(`### ${hook}`, '');
+    out.push(`| L0 | ${c.architectures.map((a) => `${a} FVU`).join(' | ')} | ${c.architectures.map((a) => `${a} Δ LM loss`).join(' | ')} |`);
+    out.push(`|---:|${c.architectures.map(() => '---:').join('|')}|${c.architectures.map(() => '---:').join('|')}|`);
+    for (const r of c.rows.filter((x) => x.hook === hook)) {
+      const f = c.architectures.map((a) => fmt(r.at[a]?.fvu, r.bestFvu === a, 4));
+      const d = c.architectures.map((a) => fmt(r.at[a]?.delta_lm_loss, r.bestDelta === a, 4));
+      out.push(`| ${r.l0} | ${f.join(' | ')} | ${d.join(' | ')} |`);
+    }
+    out.push('');
+  }
+  out.push(
+    'Interpolated linearly in log L0 between the two runs that bracket each L0; – where an architecture has no runs on both sides. Bold: lowest in the row.',
+    '',
+  );
+  return out.join('\n');
+}

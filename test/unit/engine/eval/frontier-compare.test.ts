@@ -1,0 +1,51 @@
+// The frontier comparison table: interpolation in log L0 between bracketing runs, no extrapolation,
+// and the best architecture per row.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareAtL0, comparisonMarkdown, interpolateLogX } from '../../../../server/src/engine/eval/frontier-compare';
+
+test('interpolateLogX is linear in log x between the bracketing points and null outside them', () => {
+  const pts = [
+    { x: 40, y: 0.1 },
+    { x: 10, y: 0.3 },
+  ];
+  assert.equal(interpolateLogX(pts, 10), 0.3);
+  assert.equal(interpolateLogX(pts, 40), 0.1);
+  // 20 is halfway between 10 and 40 in log space.
+  assert.ok(Math.abs(interpolateLogX(pts, 20)! - 0.2) < 1e-12);
+  assert.equal(interpolateLogX(pts, 5), null);
+  assert.equal(interpolateLogX(pts, 41), null);
+  assert.equal(interpolateLogX([], 10), null);
+});
+
+test('compareAtL0 gives each architecture its interpolated FVU and Δ LM loss per site and names the best', () => {
+  const p = (hook: string, architecture: string, l0: number, fvu: number, d: number) => ({
+    hook,
+    architecture,
+    'metrics/l0': l0,
+    'metrics/fvu': fvu,
+    delta_lm_loss: d,
+  });
+  const rows = [
+    p('h1', 'jumprelu', 4, 0.3, 0.6),
+    p('h1', 'jumprelu', 16, 0.1, 0.2),
+    p('h1', 'topk', 8, 0.15, 0.25),
+    p('h1', 'topk', 32, 0.08, 0.1),
+    p('h2', 'topk', 8, 0.5, 1),
+    p('h2', 'topk', 16, 0.4, 0.8),
+  ];
+  const c = compareAtL0(rows, [8, 20]);
+  assert.deepEqual(c.architectures, ['jumprelu', 'topk']);
+  const h1at8 = c.rows.find((r) => r.hook === 'h1' && r.l0 === 8)!;
+  assert.ok(Math.abs(h1at8.at.jumprelu!.fvu - 0.2) < 1e-12, 'log-midpoint of 4 and 16');
+  assert.equal(h1at8.at.topk!.fvu, 0.15);
+  assert.equal(h1at8.bestFvu, 'topk');
+  const h1at20 = c.rows.find((r) => r.hook === 'h1' && r.l0 === 20)!;
+  assert.equal(h1at20.at.jumprelu, null, 'L0 20 is beyond JumpReLU runs');
+  assert.equal(h1at20.bestFvu, 'topk');
+  const h2at20 = c.rows.find((r) => r.hook === 'h2' && r.l0 === 20)!;
+  assert.equal(h2at20.bestFvu, null);
+  const md = comparisonMarkdown(c);
+  assert.match(md, /### h1/);
+  assert.match(md, /\| 8 \| 0\.2000 \| \*\*0\.1500\*\* \|/);
+});
