@@ -190,7 +190,11 @@ export abstract class TrainingSae {
     return tf.squeeze(tf.matMul(tf.expandDims(this.v('b_dec'), 0), this.v('W_enc')), [0]) as Tensor1D;
   }
 
-  /** This SAE on raw activations (x_train = x_raw / C), for evaluation without exporting. */
+  /**
+   * This SAE on raw activations (x_train = x_raw / C), for evaluation without exporting. During a
+   * run use Trainer.frozenRaw: after native steps (which update the variables in place) a tfjs matmul
+   * on these variables may reuse weights XNNPACK packed earlier.
+   */
   asRaw(C: number): { dSae: number; encode(x: Tensor2D): Tensor2D; decode(f: Tensor2D): Tensor2D } {
     return {
       dSae: this.cfg.d_sae,
