@@ -14,6 +14,7 @@ import { DashboardPanel } from './panels/dashboard-panel';
 import { FeatureBrowserViewProvider } from './panels/feature-browser-view';
 import { SteerPanel } from './panels/steer-panel';
 import type { WebviewHooks } from './panels/webview-bridge';
+import { PinnedHovers } from './pinned-hovers';
 import { StatusBar } from './status-bar';
 import { StatusRefresh } from './status-refresh';
 import { ViewTracking } from './view-tracking';
@@ -29,6 +30,8 @@ export class Ctx implements vscode.Disposable {
   readonly browser: FeatureBrowserViewProvider;
   readonly dashboard: DashboardPanel;
   readonly steer: SteerPanel;
+  /** Hovers the user pinned (jumplens.pinHover), as read-only documents. */
+  readonly pins = new PinnedHovers();
   /** Documents whose analysis the user switched with "Analyze This Document" (uri -> on/off). */
   readonly analyzed = new Map<string, boolean>();
   private languageClient: LanguageClient | undefined;
@@ -62,6 +65,7 @@ export class Ctx implements vscode.Disposable {
       this.view,
       this.dashboard,
       this.steer,
+      this.pins,
       vscode.window.registerWebviewViewProvider(FeatureBrowserViewProvider.viewType, this.browser),
       this,
     );

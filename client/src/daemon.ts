@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { TOKEN_FEATURES_DELTA_OPTION, type TokenFeatures } from '../../protocol';
 import { focusLinksMarkdown, steerLinksMarkdown, tokenAt } from './hover-links';
+import { pinLinkMarkdown } from './pinned-hover';
 import { resolveNodePath } from './node-path';
 import { withDefaultSae } from './settings-defaults';
 
@@ -37,7 +38,9 @@ export function createDaemonClient(
     outputChannel: output,
     // The daemon's hovers link to these commands; no other command may run from a hover.
     markdown: {
-      isTrusted: { enabledCommands: ['jumplens.focusFeature', 'jumplens.openFeatureBrowser', 'jumplens.steerFeature', 'jumplens.ablateFeature'] },
+      isTrusted: {
+        enabledCommands: ['jumplens.focusFeature', 'jumplens.openFeatureBrowser', 'jumplens.steerFeature', 'jumplens.ablateFeature', 'jumplens.pinHover'],
+      },
       supportHtml: false,
     },
     // tokenFeaturesDelta: this client merges per-keystroke deltas (token-state.ts).
@@ -51,18 +54,20 @@ export function createDaemonClient(
           return r.map((v, i) => (params.items[i]?.section === 'jumplens' ? withDefaultSae(v, defaultSae) : v));
         },
       },
-      // Append "Focus #id" and "Steer… · Ablate" command links (trusted markdown) under the daemon's hover.
+      // Append "Pin", "Focus #id" and "Steer… · Ablate" command links (trusted markdown) under the daemon's hover.
       provideHover: async (document, position, token, next) => {
         const hover = await next(document, position, token);
         if (!hover) return hover;
         const uri = document.uri.toString();
         const t = tokenAt(tokensOf(uri), position);
         if (t) onHovered?.(t);
-        const md = focusLinksMarkdown(t, uri);
-        if (!md) return hover;
+        // Pin asks the daemon for this same hover again (a directive line's too), kept beside the editor.
+        const pin = pinLinkMarkdown(uri, position);
+        const focus = focusLinksMarkdown(t, uri);
+        const md = focus ? `${pin} · ${focus}` : pin;
         // Steer links carry the hovered token's end: the panel continues the prompt through that token.
-        const links = new vscode.MarkdownString(t ? `${md}\n\n${steerLinksMarkdown(t, uri, t.range.end)}` : md);
-        links.isTrusted = { enabledCommands: ['jumplens.focusFeature', 'jumplens.steerFeature', 'jumplens.ablateFeature'] };
+        const links = new vscode.MarkdownString(t && focus ? `${md}\n\n${steerLinksMarkdown(t, uri, t.range.end)}` : md);
+        links.isTrusted = { enabledCommands: ['jumplens.focusFeature', 'jumplens.steerFeature', 'jumplens.ablateFeature', 'jumplens.pinHover'] };
         return new vscode.Hover([...hover.contents, links], hover.range);
       },
     },

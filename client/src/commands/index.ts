@@ -9,6 +9,7 @@ import type { Cmd } from './cmd';
 import { restartDaemon, showStatus } from './daemon';
 import { buildFeatureStore, evaluateSae, fineTuneSae, showJobs, thresholdSweep, trainSae } from './jobs';
 import { openDashboard, openFeatureBrowser } from './panels';
+import { pinHover } from './pin-hover';
 import { selectModel, selectSae } from './settings';
 import { ablateFeature, steerFeature } from './steer';
 
@@ -32,6 +33,7 @@ export const COMMANDS: Readonly<Record<string, Cmd>> = {
   'jumplens.openFeatureBrowser': openFeatureBrowser,
   'jumplens.steerFeature': steerFeature,
   'jumplens.ablateFeature': ablateFeature,
+  'jumplens.pinHover': pinHover,
 };
 
 /** A handler whose failure becomes an error notification (and a log line), not a silent rejection. */

@@ -11,6 +11,7 @@ import { documentDiagnostics } from './document-diagnostics';
 import { documentSettings, type DocumentSettings } from './document-settings';
 import type { LspClient } from './lsp-client';
 import { parsePromptFile, wholeDocument } from './prompt-file';
+import { usableInterventions } from './steer-directives';
 
 /** `.jlp` documents are read as prompt files (directives, comments, `---`); others as plain text. */
 export const PROMPT_LANGUAGE = 'jumplens-prompt';
@@ -183,6 +184,7 @@ export class AnalysisScheduler {
         version: doc.version,
         topK: ds.topK,
         maxTokens: ds.maxTokens,
+        steer: usableInterventions(file?.interventions, engine.sae?.dSae),
         focus,
         view: st.view,
         positionAt: (o) => doc.positionAt(o),

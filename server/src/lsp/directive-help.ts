@@ -5,6 +5,7 @@ import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-l
 import { DIRECTIVES, directiveOf, type DirectiveName } from './prompt-file';
 import type { Engine } from '../session/engine-session';
 import type { DocumentSettings } from './document-settings';
+import { describeIntervention, parseSteerLine } from './steer-directives';
 
 const DOCS: Record<DirectiveName, string> = {
   model: 'Language model for this file: a llama2.c `.bin` or Hugging Face folder, relative to the file, or a name in the models folder.',
@@ -13,6 +14,9 @@ const DOCS: Record<DirectiveName, string> = {
   'top-k': 'Features listed per token (1..100).',
   'max-tokens': 'Most tokens analysed in this file; beyond it, the prompts around the edit.',
   bos: '`on` (default) or `off`: start every prompt with the BOS token.',
+  steer:
+    'Steer SAE features in every prompt of this file: `209=5` clamps feature 209 to activation 5, `209=2x` scales it by 2; several per line, lines add up. Colours and hovers show the steered features.',
+  ablate: 'Ablate SAE features (set them to 0) in every prompt of this file: `@ablate 840 841`.',
 };
 
 /** Completions at `pos` in a line whose text is `line`; `hooks` are the hook names of the file's model, when loaded. */
@@ -63,6 +67,17 @@ export function directiveHover(line: string, ds: DocumentSettings, engine: Engin
     case 'bos':
       out.push(ds.bos ? 'Prompts start with BOS.' : 'Prompts run without BOS.');
       break;
+    case 'steer':
+    case 'ablate': {
+      const { items } = parseSteerLine(d.name, d.value, 0, 0);
+      const dSae = engine?.sae?.dSae;
+      const fits = items.filter((iv) => dSae === undefined || iv.feature < dSae);
+      if (fits.length) out.push(`${fits.map(describeIntervention).join(', ')}: at \`${engine?.hook ?? '?'}\`, every token after BOS.`);
+      const off = items.filter((iv) => dSae !== undefined && iv.feature >= dSae);
+      if (off.length) out.push('', `_Out of range (the SAE has ${dSae} features): ${off.map((iv) => `#${iv.feature}`).join(', ')}._`);
+      if (engine && !engine.sae) out.push('', '_No SAE loaded: nothing to steer._');
+      break;
+    }
   }
   if (!engine && ['model', 'sae', 'hook'].includes(d.name)) out.push('_Not loaded: see the diagnostics on this file._');
   return out.join('\n');

@@ -1,8 +1,10 @@
 // Per-document analysis state: the document's prompts (one for a plain document, one per `---`
 // section of a `.jlp` file), each with its own KV cache from BOS, and the flat list of analysed
 // tokens in document offsets that tokenFeatures, hovers, inlay hints and Focus Feature read. An edit
-// re-runs the model only in the prompts whose ids changed, from the first changed id.
+// re-runs the model only in the prompts whose ids changed, from the first changed id; changed
+// interventions (`@steer`, `@ablate`) re-run every prompt, as a changed top-k does.
 import type { TokenSpan } from '../engine/lm/types';
+import type { Intervention } from '../engine/steer/types';
 import type { FeatureActivation, Position, TokenFeatures, TokenFeaturesParams } from '../../../protocol';
 import type { Engine } from '../session/engine-session';
 import { chunkBounds, planAnalysis } from './analysis-plan';
@@ -17,6 +19,8 @@ export interface AnalyzeInput {
   version: number;
   topK: number;
   maxTokens: number;
+  /** Interventions applied at the hook at every non-BOS position (checked against the SAE); none = clean. */
+  steer?: readonly Intervention[];
   /** Document offset (UTF-16) of the first changed character, or the middle of the view; its unit is analysed first. */
   focus?: number;
   /** Document offsets [start, end) the editor shows, when known: covered next, before other units. */
@@ -43,12 +47,17 @@ interface Unit extends Tokenised {
 export class DocumentAnalysis {
   private prompts: PromptAnalysis[] = [];
   private topK = 0;
+  private steerKey = '[]';
+  /** The interventions the prompts' states were computed with. */
+  steer: readonly Intervention[] = [];
   /** The dense mask the prompts' states were ranked with: a new store or threshold re-ranks. */
   private keep?: Float32Array;
   private lastFocus?: number;
   /** Analysed body tokens (no BOS) of the last completed analysis, in document order, and their states. */
   private spans: TokenSpan[] = [];
   private states: TokenState[] = [];
+  /** Per analysed body token: the prompt state holding it and its position there (BOS = 0). */
+  private owners: { pa: PromptAnalysis; pos: number }[] = [];
   /** Each prompt's tokens (prompt offsets) by text, from the last update: unchanged prompts are not re-tokenised. */
   private tokenCache = new Map<string, TokenSpan[]>();
   last?: AnalysisResult;
@@ -59,10 +68,14 @@ export class DocumentAnalysis {
   async update(inp: AnalyzeInput): Promise<AnalysisResult | undefined> {
     const { model } = this.engine;
     const keep = denseKeepMask(this.engine);
-    if (inp.topK !== this.topK || keep !== this.keep) {
+    const steer = inp.steer ?? [];
+    const steerKey = JSON.stringify(steer.map((iv) => [iv.feature, iv.mode, iv.value ?? null]));
+    if (inp.topK !== this.topK || keep !== this.keep || steerKey !== this.steerKey) {
       this.disposePrompts();
       this.topK = inp.topK;
       this.keep = keep;
+      this.steerKey = steerKey;
+      this.steer = steer;
     }
     const cache = new Map<string, TokenSpan[]>();
     // Tokenising an 80K-char prompt takes ~100 ms: the async path yields so the event loop never stalls.
@@ -82,6 +95,7 @@ export class DocumentAnalysis {
     if (toks.length === 0) {
       // Nothing but comments and directives: no caches worth keeping.
       this.disposePrompts();
+      this.owners = [];
       return this.finish(inp, [], [], 0, 0, undefined);
     }
 
@@ -124,7 +138,7 @@ export class DocumentAnalysis {
         if (n > bestLen) [best, bestLen] = [pa, n];
       }
       if (best) free.delete(best);
-      return { ids, pa: best ?? new PromptAnalysis(this.engine) };
+      return { ids, pa: best ?? new PromptAnalysis(this.engine, this.steer) };
     });
     for (const pa of free) pa.dispose();
     this.prompts = assigned.map((a) => a.pa);
@@ -149,11 +163,15 @@ export class DocumentAnalysis {
 
     const spans: TokenSpan[] = [];
     const states: TokenState[] = [];
+    const owners: { pa: PromptAnalysis; pos: number }[] = [];
     runs.forEach((r, i) => {
+      const pa = assigned[i].pa;
       spans.push(...r.spans.slice(r.bos));
-      states.push(...assigned[i].pa.states.slice(r.bos));
+      states.push(...pa.states.slice(r.bos));
+      for (let pos = r.bos; pos < r.spans.length; pos++) owners.push({ pa, pos });
     });
     const partial = this.partialOf(inp, units, runs, spans, perChunk);
+    this.owners = owners;
     return this.finish(inp, spans, states, recomputedFrom ?? flat, recomputed, partial);
   }
 
@@ -200,6 +218,17 @@ export class DocumentAnalysis {
     return i >= 0 ? i : this.spans.findIndex((s) => off === s.end);
   }
 
+  /**
+   * Token i of `last.tokens` in a steered analysis: the ids the model read through it (from BOS),
+   * its position in them, and each intervention's clean activation there; undefined when unsteered.
+   */
+  steeredAt(i: number): { ids: number[]; position: number; clean: number[] } | undefined {
+    const st = this.states[i];
+    const o = this.owners[i];
+    if (!st?.clean || !o) return undefined;
+    return { ids: o.pa.idsThrough(o.pos), position: o.pos, clean: st.clean };
+  }
+
   private tokenFeatures(positionAt: (o: number) => Position): TokenFeatures[] {
     const scale = this.scales();
     return this.spans.map((s, i): TokenFeatures => {
@@ -240,6 +269,7 @@ export class DocumentAnalysis {
     this.disposePrompts();
     this.spans = [];
     this.states = [];
+    this.owners = [];
   }
 }
 

@@ -1,6 +1,7 @@
 // Diagnostics of an analysed document: malformed `.jlp` directives, and a model, SAE or hook that
 // would not load, placed on the directive that asked for it (or on line 1 when the setting did), so
-// any LSP client shows why a file has no colours without opening a log.
+// any LSP client shows why a file has no colours without opening a log. `@steer` / `@ablate` items
+// are checked against the loaded SAE here (the parser cannot know its d_sae).
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import type { Engine, EnginePart } from '../session/engine-session';
 import { EngineLoadError } from '../session/engine-session';
@@ -28,7 +29,24 @@ export function documentDiagnostics(file: PromptFile | undefined, firstLineLengt
   }
   const e = load.engine;
   if (e?.sae?.hookName && lines.hook && e.hook !== e.sae.hookName) {
-    out.push(diag(lines.hook, DiagnosticSeverity.Information, `the SAE was trained on ${e.sae.hookName}; it encodes ${e.hook} here`));
+    const steers = (file?.interventions.length ?? 0) > 0 ? '; @steer / @ablate apply here too' : '';
+    out.push(diag(lines.hook, DiagnosticSeverity.Information, `the SAE was trained on ${e.sae.hookName}; it encodes ${e.hook} here${steers}`));
+  }
+  if (e && file) {
+    const dSae = e.sae?.dSae;
+    for (const iv of file.interventions) {
+      if (dSae === undefined) {
+        out.push(diag(iv.at, DiagnosticSeverity.Warning, `no SAE is loaded (@sae none): feature ${iv.feature} cannot be steered; the item is ignored`));
+      } else if (iv.feature >= dSae) {
+        out.push(
+          diag(
+            iv.at,
+            DiagnosticSeverity.Error,
+            `feature ${iv.feature} is out of range: the SAE${e.saePath ? ` (${e.saePath})` : ''} has ${dSae} features (0..${dSae - 1}); the item is ignored`,
+          ),
+        );
+      }
+    }
   }
   return out;
 }

@@ -47,10 +47,10 @@ import type { JobsPort } from '../session/ports';
 import { DEFAULT_SETTINGS, mergeSettings, type DaemonSettings } from '../session/settings';
 import { AnalysisScheduler, PROMPT_LANGUAGE, lineText, type DocState } from './analysis-scheduler';
 import { directiveCompletions, directiveHover } from './directive-help';
-import { hoverMarkdown, logitEffectsMarkdown } from './hover';
+import { tokenHoverMarkdown } from './token-hover';
 import { JobCommands } from './job-commands';
 import { SteerParamsSchema } from '../../../protocol';
-import { cachedFeatureLogits, runSteer } from '../session/steering';
+import { runSteer, withFileInterventions } from '../session/steering';
 import { promptTextBefore } from './steer-prompt';
 import type { LspClient } from './lsp-client';
 import { TOKEN_FEATURES_DELTA_OPTION, TokenFeaturesNotification, jobOutcome, type JobSummary, type TokenFeaturesParams } from '../../../protocol';
@@ -160,7 +160,7 @@ export class LspServer {
   }
 
   /** The analysed token under `pos` in the document's current version, after pending analysis. */
-  private async tokenAt(uri: string, pos: { line: number; character: number }): Promise<{ t: TokenFeatures; st: DocState } | undefined> {
+  private async tokenAt(uri: string, pos: { line: number; character: number }): Promise<{ t: TokenFeatures; i: number; st: DocState } | undefined> {
     const doc = this.documents.get(uri);
     if (!doc || !this.analysis.isAnalyzed(doc)) return undefined;
     await this.analysis.flush(uri);
@@ -168,7 +168,7 @@ export class LspServer {
     const last = st?.analysis?.last;
     if (!st || !last || last.version !== doc.version) return undefined;
     const i = st.analysis!.tokenAt(doc.offsetAt(pos));
-    return i >= 0 ? { t: last.tokens[i], st } : undefined;
+    return i >= 0 ? { t: last.tokens[i], i, st } : undefined;
   }
 
   completion(p: CompletionParams): CompletionItem[] {
@@ -191,27 +191,10 @@ export class LspServer {
     const hit = await this.tokenAt(p.textDocument.uri, p.position);
     const e = hit?.st.analysis?.engine;
     if (!hit || !e) return null;
-    const base = hoverMarkdown(hit.t, { store: e.store, hook: e.hook, sae: e.sae !== undefined });
-    // The top features' promoted/suppressed tokens, cached per SAE and feature (session/steering.ts).
-    const effects = e.sae
-      ? this.logitEffects(
-          e,
-          hit.t.top.map((f) => f.id),
-        )
-      : '';
     return {
-      contents: { kind: 'markdown', value: effects ? `${base}\n\n${effects}` : base },
+      contents: { kind: 'markdown', value: tokenHoverMarkdown(hit.t, hit.i, hit.st.analysis!) },
       range: hit.t.range,
     };
-  }
-
-  /** The hover's logit-effects lines; a model the steer engine cannot splice into gets none rather than a failed hover. */
-  private logitEffects(e: Parameters<typeof cachedFeatureLogits>[0], features: number[]): string {
-    try {
-      return logitEffectsMarkdown(features.map((f) => cachedFeatureLogits(e, f, 3)));
-    } catch {
-      return '';
-    }
   }
 
   async inlayHint(p: InlayHintParams): Promise<InlayHint[]> {
@@ -362,8 +345,10 @@ export class LspServer {
     if (!engine || !last) throw new Error(`steer: ${p.uri} has no analysis${st?.error ? `: ${st.error}` : ''}`);
     const text = promptTextBefore(doc, p.position, last.tokens);
     const ids = engine.model.tokenizer.encode(text, { bos: st.settings?.bos ?? true }).map((t) => t.id);
+    // A steered file's own interventions come first: the panel compares against the clean model.
+    const interventions = withFileInterventions(st.analysis!.steer, p.interventions);
     // The engine stays leased by the document while the generation runs (it is synchronous).
-    return runSteer(engine, ids, p);
+    return runSteer(engine, ids, { ...p, interventions });
   }
 
   /** Stops pending analyses (the root then disposes the session, jobs and ws server). */

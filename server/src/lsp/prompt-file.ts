@@ -1,11 +1,14 @@
 // The `.jlp` prompt-file format: prompts separated by `---` lines, `# ` comment lines, and `@name value`
-// directive lines that override the daemon's settings for the whole file. Comments, directives and
+// directive lines that override the daemon's settings for the whole file (`@steer` / `@ablate`
+// lines add up instead: steer-directives.ts). Comments, directives and
 // separators are not prompt text: each prompt is the text between separators without them, and is
 // encoded on its own from BOS, so one prompt's features never depend on the prompt before it.
 // The TextMate grammar (syntaxes/jumplens-prompt.tmLanguage.json) classifies lines the same way; a
 // unit test holds the two together.
+import { accumulate, parseSteerLine, type FileIntervention } from './steer-directives';
+import type { Intervention } from '../engine/steer/types';
 
-export const DIRECTIVES = ['model', 'sae', 'hook', 'top-k', 'max-tokens', 'bos'] as const;
+export const DIRECTIVES = ['model', 'sae', 'hook', 'top-k', 'max-tokens', 'bos', 'steer', 'ablate'] as const;
 export type DirectiveName = (typeof DIRECTIVES)[number];
 
 /** Per-file overrides of the daemon settings; `sae: null` is `@sae none` (tokens only, no SAE). */
@@ -16,6 +19,8 @@ export interface PromptOverrides {
   topK?: number;
   maxTokens?: number;
   bos?: boolean;
+  /** `@steer` / `@ablate`: one per feature (its last item), in the order they were written. */
+  interventions?: Intervention[];
 }
 
 /** A place in the document: 0-based line and UTF-16 columns [start, end) within it. */
@@ -45,12 +50,14 @@ export interface PromptFile {
   overrides: PromptOverrides;
   /** The line each applied directive came from (the last one, when repeated). */
   directiveLines: Partial<Record<DirectiveName, LineSpan>>;
+  /** overrides.interventions with the range of each item, for diagnostics against the loaded SAE. */
+  interventions: FileIntervention[];
   problems: PromptProblem[];
 }
 
 const SEPARATOR = /^---\s*$/;
 const COMMENT = /^#(\s|$)/;
-const DIRECTIVE = /^@(model|sae|hook|top-k|max-tokens|bos)(?=\s|$)\s*(.*?)\s*$/;
+const DIRECTIVE = /^@(model|sae|hook|top-k|max-tokens|bos|steer|ablate)(?=\s|$)\s*(.*?)\s*$/;
 const DIRECTIVE_LIKE = /^@([A-Za-z][\w-]*)(?=\s|$)/;
 
 export type LineKind = 'separator' | 'comment' | 'directive' | 'prompt';
@@ -136,7 +143,7 @@ export function wholeDocument(text: string): PromptSegment {
   return { text, docStart: 0, docEnd: text.length, toDoc: (s, e) => [s, e] };
 }
 
-function parseDirective(name: DirectiveName, value: string): { ok: true; set: PromptOverrides } | { ok: false; why: string } {
+function parseDirective(name: Exclude<DirectiveName, 'steer' | 'ablate'>, value: string): { ok: true; set: PromptOverrides } | { ok: false; why: string } {
   if (value === '') return { ok: false, why: `@${name} needs a value` };
   switch (name) {
     case 'model':
@@ -168,6 +175,7 @@ export function parsePromptFile(text: string): PromptFile {
   const directiveLines: PromptFile['directiveLines'] = {};
   const problems: PromptProblem[] = [];
   const segments: PromptSegment[] = [];
+  const steering = new Map<number, FileIntervention>();
   // Prompt lines of the current segment: blank lines at its start and end are not part of the prompt.
   let group: Line[] = [];
   const flush = () => {
@@ -191,6 +199,19 @@ export function parsePromptFile(text: string): PromptFile {
     if (kind === 'directive') {
       const { name, value } = directiveOf(l.text)!;
       const span = { line: i, start: 0, end: l.text.length };
+      if (name === 'steer' || name === 'ablate') {
+        directiveLines[name] = span;
+        if (value === '') {
+          const usage = name === 'steer' ? 'feature=value items (`@steer 209=5 840=0.5x`)' : 'feature ids (`@ablate 840 841`)';
+          problems.push({ ...span, severity: 'error', message: `@${name} needs ${usage}; the directive is ignored` });
+          return;
+        }
+        const valueStart = 1 + name.length + (/^\s*/.exec(l.text.slice(1 + name.length))?.[0].length ?? 0);
+        const r = parseSteerLine(name, value, i, valueStart);
+        problems.push(...r.problems);
+        accumulate(steering, r.items, problems);
+        return;
+      }
       const r = parseDirective(name, value);
       if (!r.ok) {
         const start = value === '' ? 0 : l.text.indexOf(value, name.length + 1);
@@ -221,5 +242,8 @@ export function parsePromptFile(text: string): PromptFile {
     group.push(l);
   });
   flush();
-  return { segments, overrides, directiveLines, problems };
+  const interventions = [...steering.values()];
+  if (interventions.length)
+    overrides.interventions = interventions.map(({ feature, mode, value }) => (mode === 'ablate' ? { feature, mode } : { feature, mode, value }));
+  return { segments, overrides, directiveLines, interventions, problems };
 }

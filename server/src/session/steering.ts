@@ -33,13 +33,33 @@ export function cachedFeatureLogits(engine: Engine, feature: number, k = 3): Fea
 
 const toEngine = (iv: SteerIntervention): Intervention => ({ feature: iv.feature, mode: iv.mode, value: iv.value });
 
+/**
+ * A request's interventions on top of a steered file's: the file's first, a feature the request
+ * names again takes the request's (the panel's slider on a feature the file already steers).
+ */
+export function withFileInterventions(file: readonly Intervention[], asked: SteerIntervention[]): SteerIntervention[] {
+  const mine = new Set(asked.map((iv) => iv.feature));
+  return [...file.filter((iv) => !mine.has(iv.feature)), ...asked];
+}
+
+/**
+ * How a steered file's interventions move the next-token distribution after ids[position] (ids from
+ * BOS; the interventions at every position after it), spliced in at the engine's hook.
+ */
+export function fileNextTokenEffect(engine: Engine, ids: number[], position: number, interventions: readonly Intervention[]) {
+  const sae = engine.sae;
+  if (!sae) throw new Error('no SAE is loaded: nothing is steered');
+  return nextTokenEffect(asSteerable(engine.model), sae, ids, position, { interventions: [...interventions], hook: engine.hook }, STEER_TOP_TOKENS);
+}
+
 /** Continues `prompt` (token ids, BOS included when the analysis used one) unsteered and steered. */
 export function runSteer(engine: Engine, prompt: number[], p: Omit<SteerParams, 'uri' | 'position' | 'text'>): SteerResult {
   const sae = engine.sae;
   if (!sae) throw new Error('no SAE is loaded: set jumplens.sae (or @sae) to steer features');
   if (prompt.length === 0) throw new Error('steer: the prompt up to the cursor has no tokens');
   const model = asSteerable(engine.model);
-  const spec = { interventions: p.interventions.map(toEngine), fromPosition: p.fromPosition };
+  // The document's hook: a `.jlp` @hook moves the SAE (and so the steering) off its own hook.
+  const spec = { interventions: p.interventions.map(toEngine), fromPosition: p.fromPosition, hook: engine.hook };
   const t0 = performance.now();
   const r = steerGenerate(model, sae, prompt, spec, { steps: p.steps ?? DEFAULT_STEER_STEPS, temperature: p.temperature, topP: p.topP, seed: p.seed });
   const eff = nextTokenEffect(model, sae, prompt, prompt.length - 1, spec, STEER_TOP_TOKENS);

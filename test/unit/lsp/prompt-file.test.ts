@@ -131,6 +131,10 @@ test('the TextMate grammar classifies lines as the parser does', () => {
     'text',
     '',
     '@sae\t./s',
+    '@steer 209=5 840=0.5x',
+    '@ablate 840',
+    '@steering 1=2',
+    '@ablate',
   ];
   for (const l of lines) assert.equal(grammarKind(l), lineKind(l), `line ${JSON.stringify(l)}`);
 });

@@ -5,7 +5,7 @@ import { tf } from '../tf';
 import type { ActivationFn, KvCache, Tokenizer } from '../lm/types';
 import type { Sae } from '../sae/types';
 import { makeSampler } from './sampling';
-import { saeHookFor, steerStart, steeringFn } from './splice';
+import { steerHook, steerStart, steeringFn } from './splice';
 import type { SteerableModel } from './steerable';
 import type { Continuation, DecodingOptions, SteerResult, SteerSpec } from './types';
 
@@ -52,7 +52,7 @@ export function tokenTexts(tokenizer: Pick<Tokenizer, 'decode'>, prompt: number[
 
 /** The unsteered and the steered continuation of `prompt`, and where they differ. */
 export function steerGenerate(model: SteerableModel, sae: Sae, prompt: number[], spec: SteerSpec, o: DecodingOptions): SteerResult {
-  const hook = saeHookFor(model, sae);
+  const hook = steerHook(model, sae, spec.hook);
   const fn = steeringFn(sae, spec.interventions, steerStart(prompt, model.tokenizer.bosId, spec));
   const plain = continueTokens(model, prompt, o);
   const steered = continueTokens(model, prompt, o, { hook, fn });

@@ -4,7 +4,7 @@
 import { tf, type Tensor2D, type Tensor3D } from '../tf';
 import type { Sae } from '../sae/types';
 import { pieceText } from '../lm/piece-text';
-import { saeHookFor, steerStart, steeringFn } from './splice';
+import { saeHookFor, steerHook, steerStart, steeringFn } from './splice';
 import type { SteerableModel } from './steerable';
 import type { FeatureLogits, NextTokenEffect, SteerSpec, TokenShift } from './types';
 
@@ -41,7 +41,7 @@ export function featureLogits(model: SteerableModel, sae: Sae, features: number[
  * of log-probability and KL(clean ‖ steered).
  */
 export function nextTokenEffect(model: SteerableModel, sae: Sae, ids: number[], position: number, spec: SteerSpec, k = 10): NextTokenEffect {
-  const hook = saeHookFor(model, sae);
+  const hook = steerHook(model, sae, spec.hook);
   if (!Number.isInteger(position) || position < 0 || position >= ids.length)
     throw new Error(`position ${position}: expected 0..${ids.length - 1} (the text has ${ids.length} tokens)`);
   const prefix = ids.slice(0, position + 1);

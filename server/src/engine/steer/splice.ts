@@ -30,6 +30,17 @@ export function saeHookFor(model: Pick<LanguageModel, 'config'>, sae: Pick<Sae, 
   return sae.hookName;
 }
 
+/**
+ * The hook to splice at: `hook` (the hook a document encodes, which `@hook` may move off the SAE's
+ * own) or else the SAE's, checked against the model either way.
+ */
+export function steerHook(model: Pick<LanguageModel, 'config'>, sae: Pick<Sae, 'hookName' | 'dIn'>, hook?: string): string {
+  if (hook === undefined) return saeHookFor(model, sae);
+  parseHook(hook, model.config.nLayers);
+  if (sae.dIn !== model.config.dModel) throw new Error(`the SAE reads d_in=${sae.dIn} but ${model.config.name} has d_model=${model.config.dModel}`);
+  return hook;
+}
+
 /** First position to steer: spec.fromPosition, but never a leading BOS. */
 export function steerStart(ids: number[], bosId: number | undefined, spec: SteerSpec): number {
   const from = spec.fromPosition ?? 0;
@@ -38,7 +49,7 @@ export function steerStart(ids: number[], bosId: number | undefined, spec: Steer
 }
 
 /** f: [n, d_sae] -> f' = f · mult + add, where each intervened column gets its mult and add. */
-function intervene(f: Tensor2D, list: Intervention[]): Tensor2D {
+export function intervene(f: Tensor2D, list: Intervention[]): Tensor2D {
   const d = f.shape[1];
   const mult = new Float32Array(d).fill(1);
   const add = new Float32Array(d);

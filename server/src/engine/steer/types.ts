@@ -18,6 +18,8 @@ export interface SteerSpec {
    * leading BOS is never steered: the SAE was not trained on it, as delta-LM-loss also leaves it.
    */
   fromPosition?: number;
+  /** Hook to splice the SAE in at (default: the SAE's own hook name). */
+  hook?: string;
 }
 
 export interface DecodingOptions {
