@@ -148,8 +148,87 @@ export const QUICK_TRAIN_RECIPE = {
   l0Coefficient: 0.01,
 } as const;
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const positiveInt = z.number().int('must be a positive integer').positive('must be a positive integer');
+/** A numeric field's allowed range. */
+export interface FieldBound {
+  int?: boolean;
+  /** Inclusive lower bound. */
+  min?: number;
+  /** Exclusive lower bound. */
+  gt?: number;
+  /** Inclusive upper bound. */
+  max?: number;
+  /** Exclusive upper bound. */
+  lt?: number;
+}
+
+/**
+ * The allowed range of every numeric training field: the schema below, the trainer's check of raw
+ * configs (before any activation is collected: `batchSize 0` once trained and reported L0
+ * Infinity) and the CLI's flag parsers all read it.
+ */
+export const TRAIN_FIELD_BOUNDS = {
+  steps: { int: true, min: 1 },
+  d_sae: { int: true, min: 1 },
+  batchSize: { int: true, min: 1 },
+  // lr 0 is allowed: a zero-step-size run evaluates the starting SAE (fine-tuning tests use it).
+  lr: { min: 0 },
+  seed: { int: true },
+  k: { int: true, min: 1 },
+  l0Coefficient: { min: 0 },
+  l1Coefficient: { min: 0 },
+  bandwidth: { gt: 0 },
+  initThreshold: { gt: 0 },
+  initL0: { gt: 0 },
+  bandwidthScale: { gt: 0 },
+  lrWarmupSteps: { int: true, min: 0 },
+  lrDecaySteps: { int: true, min: 0 },
+  l0WarmupSteps: { int: true, min: 0 },
+  adamBeta1: { min: 0, lt: 1 },
+  adamBeta2: { min: 0, lt: 1 },
+  adamEps: { gt: 0 },
+  preActLossCoefficient: { min: 0 },
+  auxKCoefficient: { min: 0 },
+  kAux: { int: true, min: 1 },
+  deadTokensWindow: { int: true, min: 1 },
+  thresholdEmaRate: { gt: 0, max: 1 },
+  checkpointEvery: { int: true, min: 0 },
+  logEvery: { int: true, min: 1 },
+  targetL0: { min: 0 },
+  contextSize: { int: true, min: 2 },
+  tokens: { int: true, min: 1 },
+  trainTokens: { int: true, min: 1 },
+  maxDocs: { int: true, min: 1 },
+  skipDocs: { int: true, min: 0 },
+} as const satisfies Record<string, FieldBound>;
+export type BoundedTrainField = keyof typeof TRAIN_FIELD_BOUNDS;
+
+/** "an integer ≥ 1", "a finite number > 0 and < 1": what a bound allows, for errors and help. */
+export function describeBound(b: FieldBound): string {
+  const parts = [
+    b.min !== undefined ? `≥ ${b.min}` : '',
+    b.gt !== undefined ? `> ${b.gt}` : '',
+    b.max !== undefined ? `≤ ${b.max}` : '',
+    b.lt !== undefined ? `< ${b.lt}` : '',
+  ].filter(Boolean);
+  return `${b.int ? 'an integer' : 'a finite number'}${parts.length ? ' ' + parts.join(' and ') : ''}`;
+}
+
+export function inBound(v: number, b: FieldBound): boolean {
+  return (
+    Number.isFinite(v) &&
+    (!b.int || Number.isInteger(v)) &&
+    (b.min === undefined || v >= b.min) &&
+    (b.gt === undefined || v > b.gt) &&
+    (b.max === undefined || v <= b.max) &&
+    (b.lt === undefined || v < b.lt)
+  );
+}
+
+/** A number field held to its TRAIN_FIELD_BOUNDS range. */
+function bounded(f: BoundedTrainField) {
+  const b: FieldBound = TRAIN_FIELD_BOUNDS[f];
+  return z.number().refine((v) => inBound(v, b), `must be ${describeBound(b)}`);
+}
 
 const architecture = z.enum(ARCHITECTURES, {
   error: (iss) => `unknown architecture ${JSON.stringify(iss.input)} (${ARCHITECTURES.join(', ')})`,
@@ -164,54 +243,54 @@ export const TrainConfigSchema = z.object({
   corpus: z.string().optional(),
   activations: z.string().optional(),
   activationCache: z.string().optional(),
-  contextSize: positiveInt.optional(),
+  contextSize: bounded('contextSize').optional(),
   prependBos: z.boolean().optional(),
   dropBos: z.boolean().optional(),
   /** Activations to collect (default: the whole corpus). */
-  tokens: positiveInt.optional(),
+  tokens: bounded('tokens').optional(),
   /** Training budget in tokens; steps = ceil(trainTokens / batchSize) when steps is absent. */
-  trainTokens: positiveInt.optional(),
-  maxDocs: positiveInt.optional(),
-  skipDocs: z.number().int().nonnegative().optional(),
-  d_sae: positiveInt,
+  trainTokens: bounded('trainTokens').optional(),
+  maxDocs: bounded('maxDocs').optional(),
+  skipDocs: bounded('skipDocs').optional(),
+  d_sae: bounded('d_sae'),
   /** λ of JumpReLU's L0 penalty (and the fallback for the L1 SAEs). */
-  l0Coefficient: finite.optional(),
+  l0Coefficient: bounded('l0Coefficient').optional(),
   /** λ of the L1 penalty (standard, gated). */
-  l1Coefficient: finite.optional(),
-  k: finite.optional(),
-  lr: finite,
-  batchSize: positiveInt,
-  steps: positiveInt,
-  seed: finite,
+  l1Coefficient: bounded('l1Coefficient').optional(),
+  k: bounded('k').optional(),
+  lr: bounded('lr'),
+  batchSize: bounded('batchSize'),
+  steps: bounded('steps'),
+  seed: bounded('seed'),
   /** Output directory (SAELens layout + metrics.json + train-log.jsonl + checkpoints/). */
   out: z.string(),
-  checkpointEvery: finite.optional(),
-  logEvery: finite.optional(),
+  checkpointEvery: bounded('checkpointEvery').optional(),
+  logEvery: bounded('logEvery').optional(),
   /** Fine-tuning: start from this SAE; `thresholdsOnly` trains θ alone. */
   initFrom: z.string().optional(),
   thresholdsOnly: z.boolean().optional(),
-  bandwidth: finite.optional(),
-  initThreshold: finite.optional(),
+  bandwidth: bounded('bandwidth').optional(),
+  initThreshold: bounded('initThreshold').optional(),
   /** JumpReLU, θ₀ from the data: the mean L0 the initial thresholds give on the first batch. */
-  initL0: finite.optional(),
+  initL0: bounded('initL0').optional(),
   /** JumpReLU, ε from the data: ε = bandwidthScale · std(first batch's pre-activations). */
-  bandwidthScale: finite.optional(),
+  bandwidthScale: bounded('bandwidthScale').optional(),
   thresholdParam: z.enum(['log', 'raw']).optional(),
   /** JumpReLU sparsity term: λ·L0 ([JR] Eq. 9) or λ·(2/L0*)·(L0 − L0*)² ([GS2]). */
   sparsityPenalty: z.enum(['l0', 'quadratic_l0']).optional(),
-  targetL0: finite.optional(),
-  lrWarmupSteps: finite.optional(),
-  lrDecaySteps: finite.optional(),
-  l0WarmupSteps: finite.optional(),
-  adamBeta1: finite.optional(),
-  adamBeta2: finite.optional(),
-  adamEps: finite.optional(),
+  targetL0: bounded('targetL0').optional(),
+  lrWarmupSteps: bounded('lrWarmupSteps').optional(),
+  lrDecaySteps: bounded('lrDecaySteps').optional(),
+  l0WarmupSteps: bounded('l0WarmupSteps').optional(),
+  adamBeta1: bounded('adamBeta1').optional(),
+  adamBeta2: bounded('adamBeta2').optional(),
+  adamEps: bounded('adamEps').optional(),
   normalize: z.boolean().optional(),
-  preActLossCoefficient: finite.optional(),
-  auxKCoefficient: finite.optional(),
-  kAux: finite.optional(),
-  deadTokensWindow: finite.optional(),
-  thresholdEmaRate: finite.optional(),
+  preActLossCoefficient: bounded('preActLossCoefficient').optional(),
+  auxKCoefficient: bounded('auxKCoefficient').optional(),
+  kAux: bounded('kAux').optional(),
+  deadTokensWindow: bounded('deadTokensWindow').optional(),
+  thresholdEmaRate: bounded('thresholdEmaRate').optional(),
 });
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;

@@ -54,7 +54,7 @@ test('parseTrainConfig names the source and the field, fills lr / batch size / s
   const base = { architecture: 'jumprelu', d_sae: 8, steps: 3, out: 'o' };
   assert.throws(() => parseTrainConfig({ ...base, architecture: 'relu6' }, 'a.json'), /^Error: a\.json: field "architecture": unknown architecture "relu6"/);
   assert.throws(() => parseTrainConfig({ ...base, lr: 'fast' }, 'b.json'), /b\.json: field "lr"/);
-  assert.throws(() => parseTrainConfig({ ...base, d_sae: 2.5 }, 'c.json'), /c\.json: field "d_sae": must be a positive integer/);
+  assert.throws(() => parseTrainConfig({ ...base, d_sae: 2.5 }, 'c.json'), /c\.json: field "d_sae": must be an integer ≥ 1/);
   assert.throws(() => parseTrainConfig({ ...base, thresholdParam: 'exp' }, 'd.json'), /d\.json: field "thresholdParam"/);
   assert.throws(() => parseTrainConfig({ ...base, bandwidth: Infinity }), /train config: field "bandwidth"/);
   assert.throws(() => parseTrainConfig([1, 2], 'e.json'), /e\.json/);
