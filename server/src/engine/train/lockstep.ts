@@ -28,6 +28,11 @@ export interface LockstepOptions {
   onProgress?: (index: number, e: TrainProgressEvent) => void;
   /** Seconds each step of trainer `index` took (its own share of the lockstep time). */
   onStepSeconds?: (index: number, seconds: number) => void;
+  /**
+   * A trainer whose step throws (a NaN loss: finite-guard.ts) is reported here and dropped while the
+   * others go on; without this handler the error ends the whole loop.
+   */
+  onError?: (index: number, error: Error) => void;
   /** Polled every step; when true every unfinished trainer checkpoints and the loop returns. */
   shouldStop?: () => boolean;
 }
@@ -78,21 +83,30 @@ export async function trainLockstep(trainers: readonly Trainer[], opts: Lockstep
   assertLockstepCompatible(trainers);
   const every = opts.evalEvery ?? 100;
   const last: (TrainProgressEvent | undefined)[] = trainers.map(() => undefined);
+  const failed = new Set<number>();
   const start = Math.min(...trainers.map((t) => t.stepIndex));
   const end = Math.max(...trainers.map((t) => t.cfg.steps));
   for (let s = start; s < end; s++) {
     if (opts.shouldStop?.()) {
-      for (const t of trainers) if (!t.done()) t.checkpoint();
+      for (const [i, t] of trainers.entries()) if (!t.done() && !failed.has(i)) t.checkpoint();
       return { stopped: true };
     }
-    const due = trainers.map((t, i) => [t, i] as const).filter(([t]) => t.stepIndex === s && !t.done());
+    const due = trainers.map((t, i) => [t, i] as const).filter(([t, i]) => t.stepIndex === s && !t.done() && !failed.has(i));
     if (due.length === 0) continue;
     // x: [batch, d_in] in training units, shared by every due trainer.
     const x: Tensor2D = due[0][0].batchTensor(s);
     try {
       for (const [t, i] of due) {
         const t0 = performance.now();
-        const ev = t.step(x);
+        let ev: TrainProgressEvent | undefined;
+        try {
+          ev = t.step(x);
+        } catch (e) {
+          if (!opts.onError) throw e;
+          failed.add(i);
+          opts.onError(i, e as Error);
+          continue;
+        }
         opts.onStepSeconds?.(i, (performance.now() - t0) / 1000);
         if (ev) {
           last[i] = ev;

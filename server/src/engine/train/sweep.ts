@@ -4,7 +4,7 @@
 // held-out text (FVU, L0, Δ LM loss, dead/dense latents). A learning-rate search first picks each
 // architecture's lr. Everything is resumable: a finished run's eval.json is kept and skipped on
 // rerun, an unfinished one resumes from its checkpoint; results are written atomically as they come.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { sweepHooks, type FrontierRow, type SweepConfig } from '../../../../protocol/sweep';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write';
@@ -133,6 +133,7 @@ async function trainAndEvaluate(
   const rows: FrontierRow[] = [];
   const pending = runs.filter((r) => {
     const f = path.join(r.result, 'eval.json');
+    if (existsSync(path.join(r.result, 'failed.json'))) return false;
     if (!existsSync(f)) return true;
     rows.push(JSON.parse(readFileSync(f, 'utf8')) as FrontierRow);
     return false;
@@ -148,11 +149,12 @@ async function trainAndEvaluate(
   const trainers: Trainer[] = [];
   try {
     for (const r of pending) {
-      mkdirSync(r.work, { recursive: true });
+      startFresh(r, log);
       trainers.push(new Trainer(resolveTrainConfig(r.train, site.train.dIn), site.train, r.work, { resume: true, metadata }));
     }
     const curves = trainers.map((t, i) => readCurve(path.join(pending[i].result, 'curve.json'), t.stepIndex));
     const seconds = trainers.map(() => 0);
+    const failed = new Set<number>();
     const resumedAt = trainers.map((t) => t.stepIndex);
     log(
       `${site.hook}: ${pending.length} runs in lockstep (${runs.length - pending.length} already done)${resumedAt.some((s) => s > 0) ? `, resuming at steps ${resumedAt.join(', ')}` : ''}`,
@@ -169,6 +171,13 @@ async function trainAndEvaluate(
       onStepSeconds: (i, s) => {
         seconds[i] += s;
       },
+      onError: (i, e) => {
+        failed.add(i);
+        const r = pending[i];
+        // Kept like a result, so a rerun does not train it again; the frontier leaves it out.
+        writeJsonAtomic(path.join(r.result, 'failed.json'), { name: r.run.name, lr: r.train.lr, step: trainers[i].stepIndex, error: e.message });
+        log(`${site.hook} ${r.run.name}: failed at step ${trainers[i].stepIndex + 1}: ${e.message.split('\n')[0]}`);
+      },
       shouldStop,
     });
     if (stopped) {
@@ -176,6 +185,7 @@ async function trainAndEvaluate(
       return rows;
     }
     for (const [i, t] of trainers.entries()) {
+      if (failed.has(i)) continue;
       const r = pending[i];
       t.finish(r.train);
       const raw = t.frozenRaw();
@@ -246,10 +256,15 @@ async function lrSearch(
     }
   }
   const rows = await trainAndEvaluate(cfg, model, site, trials, log, shouldStop);
-  if (rows.length < trials.length) return undefined;
+  const failed = (t: SiteRun) => existsSync(path.join(t.result, 'failed.json'));
+  if (trials.some((t) => !failed(t) && !rows.some((r) => r.name === t.run.name))) return undefined;
   const byLabel: Record<string, LrTrial[]> = {};
   for (const t of trials) {
-    const row = rows.find((r) => r.name === t.run.name)!;
+    const row = rows.find((r) => r.name === t.run.name);
+    if (!row) {
+      (byLabel[t.run.label] ??= []).push({ lr: t.train.lr, loss: Number.NaN, 'metrics/l0': Number.NaN, 'metrics/fvu': Number.NaN });
+      continue;
+    }
     const events = readFileSync(path.join(t.result, 'train-log.jsonl'), 'utf8')
       .split('\n')
       .filter(Boolean)
@@ -264,6 +279,22 @@ async function lrSearch(
       .join(', ')}`,
   );
   return chosen;
+}
+
+/**
+ * Makes r.work ready: a checkpoint there resumes only if it was trained with this exact config
+ * (run.json); a changed config (another lr from a new lr search, say) starts the run again.
+ */
+function startFresh(r: SiteRun, log: (s: string) => void): void {
+  const f = path.join(r.work, 'run.json');
+  const want = JSON.stringify(r.train);
+  if (existsSync(r.work) && (!existsSync(f) || readFileSync(f, 'utf8') !== want)) {
+    log(`${r.run.name}: its config changed since the checkpoint in ${r.work}; training it from the start`);
+    rmSync(r.work, { recursive: true, force: true });
+    rmSync(path.join(r.result, 'curve.json'), { force: true });
+  }
+  mkdirSync(r.work, { recursive: true });
+  writeFileAtomic(f, want);
 }
 
 function readRows(out: string): FrontierRow[] {

@@ -133,3 +133,26 @@ test('SAEs that cannot share batches are refused with the run and the reason', a
   b.dispose();
   t.cleanup();
 });
+
+test('a trainer that diverges is reported and dropped; the others finish as they would alone', async () => {
+  await initBackend();
+  const t = tempDir();
+  const ts = trainers(`${t.dir}/ok`);
+  const alone = trainers(`${t.dir}/alone`);
+  await trainLockstep(alone);
+  const cfg = { ...base, architecture: 'topk', k: 3, lr: 1e30, out: `${t.dir}/bad` } as TrainConfig;
+  const bad = new Trainer(resolveTrainConfig(cfg, D_IN), src, cfg.out);
+  const errors: [number, string][] = [];
+  await trainLockstep([ts[0], bad, ts[1], ts[2]], { onError: (i, e) => errors.push([i, e.message]) });
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0][0], 1);
+  assert.match(errors[0][1], /non-finite|NaN|Infinity/i);
+  assert.ok(bad.stepIndex < base.steps);
+  for (const [i, x] of ts.entries()) {
+    assertSameParams(x.sae.snapshot(), alone[i].sae.snapshot(), `${RUNS[i].architecture} beside a diverging run`);
+    x.dispose();
+    alone[i].dispose();
+  }
+  bad.dispose();
+  t.cleanup();
+});
