@@ -111,5 +111,10 @@ export const FrontierRowSchema = z
   .passthrough();
 export type FrontierRow = z.infer<typeof FrontierRowSchema>;
 
-export const FrontierResultsSchema = z.object({ config: z.unknown(), rows: z.array(FrontierRowSchema) });
+/** frontier.json: the config it ran, seconds per site, one row per finished run. */
+export const FrontierResultsSchema = z.object({
+  config: z.unknown(),
+  siteSeconds: z.record(z.string(), z.number()).optional(),
+  rows: z.array(FrontierRowSchema),
+});
 export type FrontierResults = z.infer<typeof FrontierResultsSchema>;

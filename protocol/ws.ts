@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { JobSpecSchema, type JobEvent, type JobInfo, type JobSpec } from './jobs';
 import type { StatusResult, TokenFeatures } from './tokens';
 import { SteerParamsSchema, type SteerParams, type SteerResult } from './steer';
+import { FrontierResultsSchema } from './sweep';
 
 export const FEATURE_SORTS = ['id', 'density', 'maxAct', 'label'] as const;
 export type FeatureSort = (typeof FEATURE_SORTS)[number];
@@ -56,6 +57,14 @@ export interface ListFeaturesParams {
   limit?: number;
 }
 
+/**
+ * frontierResults result: a frontier sweep's results (`jumplens sweep`'s frontier.json) and where
+ * they were read. `bundled`: the reference frontier shipped with the extension (assets/frontier/,
+ * copied from docs/results/frontier/ at build time), not a file the user named.
+ */
+export const FrontierResultsReplySchema = z.object({ path: z.string(), bundled: z.boolean(), results: FrontierResultsSchema });
+export type FrontierResultsReply = z.infer<typeof FrontierResultsReplySchema>;
+
 /** Every ws op: what the client sends besides `id` and `op`, and the reply's `result`. */
 export interface WsOps {
   /** any client -> daemon: start a job. */
@@ -80,6 +89,8 @@ export interface WsOps {
   importLabels: { request: { file: string }; result: { imported: number } };
   /** any client -> daemon: continue a text (or a held document up to a position) unsteered and steered. */
   steer: { request: SteerParams; result: SteerResult };
+  /** dashboard -> daemon: a sweep's frontier to draw under the user's points; no path: the bundled reference. */
+  frontierResults: { request: { path?: string }; result: FrontierResultsReply };
 }
 export type WsOp = keyof WsOps;
 export type FeatureOp = 'listFeatures' | 'featureCard' | 'setLabel' | 'importLabels';
@@ -148,6 +159,13 @@ export const WsRequestSchemas = {
   setLabel: z.object({ feature: feature('setLabel'), label: z.string({ error: 'setLabel needs "label" (a string)' }) }),
   importLabels: z.object({ file: z.string({ error: 'importLabels needs "file"' }).min(1, 'importLabels needs "file"') }),
   steer: SteerParamsSchema,
+  frontierResults: z.object({
+    path: z
+      .string({ error: 'frontierResults "path" must be a string (a frontier.json file)' })
+      .min(1, 'frontierResults "path" is empty: give a frontier.json file, or leave it out for the bundled reference')
+      .max(4096, 'frontierResults "path" is over 4096 characters')
+      .optional(),
+  }),
 } satisfies Record<WsOp, z.ZodType>;
 
 export type ParsedWs<R> = { ok: true; req: R } | { ok: false; id: number | null; error: string };
@@ -173,7 +191,7 @@ export function parseWsRequest(raw: string): ParsedWs<WsRequest> {
   } catch {
     return { ok: false, id: null, error: 'message is not valid JSON' };
   }
-  return parseWsMessage(m, ['startJob', 'cancelJob', 'resumeJob', 'listJobs', 'status', 'analyze', 'steer']);
+  return parseWsMessage(m, ['startJob', 'cancelJob', 'resumeJob', 'listJobs', 'status', 'analyze', 'steer', 'frontierResults']);
 }
 
 /** Validates a feature-browser message (already JSON-parsed); returns the typed request or why not. */

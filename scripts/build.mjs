@@ -82,6 +82,20 @@ mkdirSync('dist/server', { recursive: true });
 const wasmDist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 for (const f of readdirSync(wasmDist)) if (f.endsWith('.wasm')) copyFileSync(join(wasmDist, f), join('dist/server', f));
 
+// The reference frontier the dashboard draws (issue #11) ships in assets/frontier/, copied from
+// where `jumplens sweep` writes it (docs/results/frontier/) so the two cannot drift; the copy is
+// rebuilt each time so results removed there do not linger in the .vsix. Paths as in
+// server/src/defaults.ts (BUNDLED_FRONTIER, FRONTIER_RESULTS_DIR).
+const FRONTIER_FROM = 'docs/results/frontier';
+const FRONTIER_TO = 'assets/frontier';
+rmSync(FRONTIER_TO, { recursive: true, force: true });
+if (existsSync(join(FRONTIER_FROM, 'frontier.json'))) {
+  mkdirSync(FRONTIER_TO, { recursive: true });
+  for (const f of ['frontier.json', 'comparison.json']) if (existsSync(join(FRONTIER_FROM, f))) copyFileSync(join(FRONTIER_FROM, f), join(FRONTIER_TO, f));
+} else if (production) {
+  console.warn(`${FRONTIER_FROM}/frontier.json is missing: the package ships no reference frontier`);
+}
+
 // Stale chunks from earlier builds would ship in the .vsix.
 rmSync('dist/server/chunks', { recursive: true, force: true });
 

@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import type { SteerParams, SteerResult } from '../../protocol';
 import { documentSettings } from './lsp/document-settings';
 import { runSteer } from './session/steering';
+import { bundledFrontierPath } from './session/frontier-results';
 
 export class Daemon {
   readonly stores = new FeatureStoreRegistry();
@@ -79,6 +80,7 @@ export class Daemon {
         features: () => this.featureOps(),
         fsPolicy: this.fsPolicy,
         steer: (p) => this.steerText(p),
+        bundledFrontier: () => bundledFrontierPath(),
       },
       { host: opts.host ?? DEFAULT_WS_HOST, port: opts.port ?? 0 },
     );

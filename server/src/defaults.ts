@@ -27,3 +27,10 @@ export const DEFAULT_LANGUAGES: readonly string[] = ['jumplens-prompt'];
 export const DEFAULT_DENSE_FEATURE_THRESHOLD = 0.01;
 /** The corpus shipped in the package (a TinyStories sample), for jobs given none; relative to the package root. */
 export const BUNDLED_CORPUS = ['assets', 'corpus', 'tinystories-train-700-999.json'] as const;
+/**
+ * The reference frontier shipped in the package (relative to the package root): scripts/build.mjs
+ * copies it there from FRONTIER_RESULTS_DIR, where `jumplens sweep` writes it, so the .vsix carries it.
+ */
+export const BUNDLED_FRONTIER = ['assets', 'frontier', 'frontier.json'] as const;
+/** Where the reference sweep's results are committed; a source checkout reads them there before a build. */
+export const FRONTIER_RESULTS_DIR = ['docs', 'results', 'frontier'] as const;

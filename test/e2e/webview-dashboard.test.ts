@@ -3,10 +3,12 @@
 // bad field and starts nothing, a small training job draws the live plots from its progress events
 // and ends with its outcome in the jobs list and a point on the frontier, picking that point asks the
 // extension to load its SAE, and when the daemon comes back on a new port and token the page
-// reconnects to the endpoint it is handed.
+// reconnects to the endpoint it is handed. Under the user's points the frontier draws a reference
+// sweep (the daemon's `frontierResults`): the bundled one, or a frontier.json loaded by path, one
+// site at a time, with the comparison table at common L0.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -33,6 +35,11 @@ let queue: Queue;
 let api: object;
 let tmp: ReturnType<typeof tempDir>;
 const SAE = path.join(REPO_ROOT, 'assets', 'default-sae');
+const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'frontier');
+/** Stands in for the bundled reference: a real (tiny) sweep's frontier.json, one run per architecture. */
+const BUNDLED = path.join(FIXTURES, 'probe-frontier.json');
+type Row = { hook: string; architecture: string; 'metrics/l0': number };
+const rowsOf = (f: string) => (JSON.parse(readFileSync(f, 'utf8')) as { rows: Row[] }).rows;
 
 before(async () => {
   if (skip) return;
@@ -48,7 +55,7 @@ before(async () => {
     sae: { path: SAE, architecture: 'jumprelu', dSae: 1024, hook },
     memory: { numTensors: 0, numBytes: 0 },
   };
-  api = { status: () => status, analyze: async () => [], jobs: queue };
+  api = { status: () => status, analyze: async () => [], jobs: queue, bundledFrontier: () => BUNDLED };
   ws = await startWsServer(api);
   buildWebviews();
   ({ origin, server } = await startServer());
@@ -78,6 +85,52 @@ test('prefilled forms, per-field errors, live plots from a real job, its outcome
     timeout: 10_000,
   });
   assert.equal(await page.inputValue('#f-hook'), 'blocks.2.hook_resid_post');
+
+  // The bundled reference frontier is drawn under the (still empty) job points: its sites, one
+  // point per run of the first site in each panel, the comparison table at L0 5/10/20/40.
+  const frontierBox = page.locator('.frontier');
+  await page.waitForSelector('.frontier[data-reference-sites]', { timeout: 10_000 });
+  const bundledRows = rowsOf(BUNDLED);
+  const bundledSites = [...new Set(bundledRows.map((r) => r.hook))];
+  assert.deepEqual(JSON.parse((await frontierBox.getAttribute('data-reference-sites')) ?? ''), bundledSites);
+  assert.equal(await frontierBox.getAttribute('data-reference-bundled'), 'true');
+  const firstSite = bundledRows.filter((r) => r.hook === bundledSites[0] && r['metrics/l0'] > 0).length;
+  assert.equal(Number(await frontierBox.getAttribute('data-reference-points')), firstSite);
+  for (const y of ['deltaLoss', 'fvu']) assert.equal(Number(await page.getAttribute(`[data-frontier="${y}"]`, 'data-reference-points')), firstSite, y);
+  assert.equal(await page.textContent('.reference-label'), 'reference: stories260K sweep (docs/results/frontier)');
+  assert.deepEqual(await page.locator('.frontier-compare tr[data-l0]').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-l0'))), [
+    '5',
+    '10',
+    '20',
+    '40',
+  ]);
+
+  // Another sweep by path: a missing file is named and leaves the reference drawn; a real one (the
+  // 2026-11 blocks.2 sweep, plus its TopK runs under a second hook so there are two sites) replaces it.
+  const missing = path.join(tmp.dir, 'nothing', 'frontier.json');
+  await page.fill('.reference input', missing);
+  await page.click('button[data-action="load-frontier"]');
+  await page.waitForSelector('.reference-message.error', { timeout: 10_000 });
+  const said = (await page.textContent('.reference-message')) ?? '';
+  assert.ok(said.includes(`${missing}: no such file`), said);
+  assert.equal(await frontierBox.getAttribute('data-reference-bundled'), 'true');
+  const history = rowsOf(path.join(FIXTURES, 'history-2026-11-frontier.json'));
+  const second = 'blocks.0.hook_resid_post';
+  const loaded = path.join(tmp.dir, 'frontier.json');
+  const topk = history.filter((r) => r.architecture === 'topk');
+  writeFileSync(loaded, JSON.stringify({ config: {}, rows: [...history, ...topk.map((r) => ({ ...r, hook: second }))] }));
+  await page.fill('.reference input', loaded);
+  await page.click('button[data-action="load-frontier"]');
+  await page.waitForFunction((f) => document.querySelector('.frontier')?.getAttribute('data-reference-source') === f, loaded, { timeout: 10_000 });
+  assert.equal(await page.textContent('.reference-label'), `sweep results: ${loaded}`);
+  assert.equal(await page.textContent('.reference-message'), '');
+  assert.deepEqual(JSON.parse((await frontierBox.getAttribute('data-reference-sites')) ?? ''), [history[0].hook, second]);
+  assert.equal(Number(await frontierBox.getAttribute('data-reference-points')), history.length);
+  await page.selectOption('select[data-frontier-site]', second);
+  await page.waitForFunction((h) => document.querySelector('.frontier-compare table')?.getAttribute('data-site') === h, second);
+  assert.equal(Number(await frontierBox.getAttribute('data-reference-points')), topk.length);
+  await page.selectOption('select[data-frontier-site]', history[0].hook);
+  assert.equal(Number(await frontierBox.getAttribute('data-reference-points')), history.length);
 
   // Bad values: an error at each bad field, nothing reaches the queue.
   await page.fill('#f-lr', '0');
@@ -130,6 +183,7 @@ test('prefilled forms, per-field errors, live plots from a real job, its outcome
   assert.match(at[0].path, new RegExp(`${id}[/\\\\]sae$`), 'the point is the SAE the job wrote to its run folder');
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-e2e.png'), fullPage: true });
+  await page.locator('.frontier-box').screenshot({ path: path.join(SCREENSHOTS, 'dashboard-frontier.png') });
 
   // The daemon restarts on a new port and token: the page drops to "closed", keeps asking the
   // extension for the endpoint with backoff, and reconnects when handed the new one.

@@ -1,5 +1,5 @@
-// The JumpLens dashboard: job forms, live training plots, the frontier and the jobs list, over the
-// daemon's ws API and its job stream.
+// The JumpLens dashboard: job forms, live training plots, the frontier (with a reference sweep under
+// the user's points) and the jobs list, over the daemon's ws API and its job stream.
 import './zod-config';
 import './dashboard.css';
 import type { JobEvent, JobInfo, JobSpec, StatusResult } from '../../protocol';
@@ -9,6 +9,7 @@ import { frontierPoints } from './frontier-data';
 import { applyPrefill, prefillFromStatus } from './form-prefill';
 import { activeFields, defaults, FORMS, validateForm, type FieldSpec, type FormKind } from './job-forms';
 import { JobsList } from './jobs-list';
+import { ReferenceFrontier } from './reference-frontier';
 import { DaemonClient, el } from './ws-client';
 
 const client = new DaemonClient();
@@ -34,6 +35,9 @@ function say(msg: string, error = false): void {
 
 const charts = new TrainingCharts(chartsBox);
 const frontier = new FrontierView(frontierBox);
+const reference = new ReferenceFrontier(frontierBox, frontier, (path) =>
+  client.request(path === undefined ? { op: 'frontierResults' } : { op: 'frontierResults', path }),
+);
 const jobs = new JobsList(jobsBox, client, (m) => say(m, true));
 
 // ---- forms
@@ -163,6 +167,7 @@ function refresh(): void {
       for (const j of list) onJobEvent({ type: 'state', job: j });
     })
     .catch((e: Error) => say(`listJobs: ${e.message}`, true));
+  void reference.show();
 }
 
 renderForm();

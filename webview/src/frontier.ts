@@ -1,16 +1,23 @@
-// The sparsity/fidelity frontier: every finished SAE as L0 against Δ LM loss and against FVU, one
-// colour per architecture, the daemon's current SAE drawn larger; clicking a point loads that SAE.
+// The sparsity/fidelity frontier: every finished SAE as L0 (log axis) against Δ LM loss and against
+// FVU, one colour per architecture, the daemon's current SAE drawn larger; clicking a point loads
+// that SAE. Under them, a reference sweep's site as one line per architecture in the same colours
+// (reference-frontier.ts picks the sweep and the site); those lines are drawn below the user's points
+// and cannot be picked (their SAEs are not on this machine).
 import { Chart, type ChartEvent, type ScriptableContext } from 'chart.js';
 import { ARCHITECTURES } from '../../protocol/train';
 import { PALETTE } from './charts';
 import { frontierCsv, frontierSvg, type FrontierPoint } from './frontier-data';
+import type { ReferenceLine, ReferencePoint } from './reference-data';
 import { el, postToExtension } from './ws-client';
 
 const ARCH_COLOURS: Record<string, string> = Object.fromEntries(ARCHITECTURES.map((a, i) => [a, PALETTE[i]]));
-type XY = { x: number; y: number; p: FrontierPoint };
+/** A drawn point: a job's (`p`, pickable) or a reference run's (`ref`). */
+type XY = { x: number; y: number; p?: FrontierPoint; ref?: ReferencePoint };
+const colourOf = (a: string, archs: readonly string[]) => ARCH_COLOURS[a] ?? PALETTE[5 + (archs.indexOf(a) % 5)];
 
 export class FrontierView {
   private points: FrontierPoint[] = [];
+  private reference: ReferenceLine[] = [];
   private current: string | undefined;
   private charts: { y: 'deltaLoss' | 'fvu'; chart: Chart<'scatter', XY[]> }[] = [];
   readonly box: HTMLElement;
@@ -45,21 +52,22 @@ export class FrontierView {
           responsive: true,
           maintainAspectRatio: false,
           scales: {
-            x: { grace: '8%', title: { display: true, text: 'L0' } },
+            x: { type: 'logarithmic', title: { display: true, text: 'L0 (log scale)' } },
             y: { grace: '8%', title: { display: true, text: y === 'deltaLoss' ? 'Δ LM loss' : 'FVU' } },
           },
           elements: {
             point: {
-              radius: (c: ScriptableContext<'scatter'>) => ((c.raw as XY | undefined)?.p.path === this.current ? 8 : 4),
-              borderWidth: (c: ScriptableContext<'scatter'>) => ((c.raw as XY | undefined)?.p.path === this.current ? 3 : 1),
-              borderColor: (c: ScriptableContext<'scatter'>) => ((c.raw as XY | undefined)?.p.path === this.current ? '#000' : 'rgba(0,0,0,0.3)'),
+              radius: (c: ScriptableContext<'scatter'>) => (this.isCurrent(c) ? 8 : 4),
+              borderWidth: (c: ScriptableContext<'scatter'>) => (this.isCurrent(c) ? 3 : 1),
+              borderColor: (c: ScriptableContext<'scatter'>) => (this.isCurrent(c) ? '#000' : 'rgba(0,0,0,0.3)'),
             },
           },
           plugins: {
             tooltip: {
               callbacks: {
                 label: (c) => {
-                  const p = (c.raw as XY).p;
+                  const { p, ref } = c.raw as XY;
+                  if (!p) return ref ? `${ref.row.architecture} ${ref.row.name} (reference): L0 ${ref.l0.toFixed(2)}` : '';
                   return `${p.architecture} ${p.path}${p.scale !== undefined ? ` ×${p.scale}` : ''}: L0 ${p.l0.toFixed(2)}`;
                 },
               },
@@ -72,11 +80,16 @@ export class FrontierView {
     }
   }
 
+  private isCurrent(c: ScriptableContext<'scatter'>): boolean {
+    const p = (c.raw as XY | undefined)?.p;
+    return p !== undefined && p.path === this.current;
+  }
+
   private pick(chart: Chart<'scatter', XY[]>, e: ChartEvent): void {
     if (!e.native) return;
-    const hit = chart.getElementsAtEventForMode(e.native, 'nearest', { intersect: true }, true)[0];
-    if (!hit) return;
-    const p = chart.data.datasets[hit.datasetIndex].data[hit.index].p;
+    const hits = chart.getElementsAtEventForMode(e.native, 'nearest', { intersect: true }, true);
+    const p = hits.map((h) => chart.data.datasets[h.datasetIndex].data[h.index].p).find((q) => q !== undefined);
+    if (!p) return;
     this.setCurrent(p.path);
     this.box.dataset.picked = p.path;
     postToExtension({ type: 'loadSae', path: p.path });
@@ -92,36 +105,66 @@ export class FrontierView {
   private redraw(chart: Chart<'scatter', XY[]>): void {
     chart.update('none');
     const at: { path: string; l0: number; x: number; y: number }[] = [];
+    let reference = 0;
     chart.data.datasets.forEach((d, i) =>
-      chart.getDatasetMeta(i).data.forEach((e, j) => at.push({ path: d.data[j].p.path, l0: d.data[j].p.l0, x: Math.round(e.x), y: Math.round(e.y) })),
+      chart.getDatasetMeta(i).data.forEach((e, j) => {
+        const p = d.data[j].p;
+        if (p) at.push({ path: p.path, l0: p.l0, x: Math.round(e.x), y: Math.round(e.y) });
+        else reference++;
+      }),
     );
-    (chart.canvas.closest('.chart') as HTMLElement).dataset.pixels = JSON.stringify(at);
+    const box = chart.canvas.closest('.chart') as HTMLElement;
+    box.dataset.pixels = JSON.stringify(at);
+    box.dataset.referencePoints = String(reference);
   }
 
   /** Replaces the points of job `jobId` (a re-run or a finished sweep). */
   setJobPoints(jobId: string, pts: FrontierPoint[]): void {
     this.points = [...this.points.filter((p) => p.jobId !== jobId), ...pts];
+    this.render();
+    this.box.dataset.points = String(this.points.length);
+  }
+
+  /** Replaces the reference lines (one site of a sweep; [] removes them). */
+  setReference(lines: ReferenceLine[]): void {
+    this.reference = lines;
+    this.render();
+    this.box.dataset.referencePoints = String(lines.reduce((n, l) => n + l.points.length, 0));
+  }
+
+  private render(): void {
+    const archs = [...new Set([...this.points.map((p) => p.architecture), ...this.reference.map((l) => l.architecture)])].sort();
     for (const { y, chart } of this.charts) {
-      const archs = [...new Set(this.points.map((p) => p.architecture))].sort();
-      chart.data.datasets = archs.map((a) => {
-        const c = ARCH_COLOURS[a] ?? PALETTE[5 + (archs.indexOf(a) % 5)];
-        return {
-          label: a,
-          backgroundColor: c,
-          data: this.points
-            .filter((p) => p.architecture === a && p[y] !== undefined)
-            .sort((u, v) => u.l0 - v.l0)
-            .map((p) => ({ x: p.l0, y: p[y] as number, p })),
-        };
-      });
+      // Lower `order` is drawn later, so the user's points (0) sit on top of the reference lines (1).
+      const jobs = [...new Set(this.points.map((p) => p.architecture))].sort().map((a) => ({
+        label: a,
+        order: 0,
+        backgroundColor: colourOf(a, archs),
+        data: this.points
+          .filter((p) => p.architecture === a && p[y] !== undefined)
+          .sort((u, v) => u.l0 - v.l0)
+          .map((p): XY => ({ x: p.l0, y: p[y] as number, p })),
+      }));
+      const refs = this.reference.map((l) => ({
+        label: `${l.architecture} (reference)`,
+        order: 1,
+        showLine: true,
+        borderColor: colourOf(l.architecture, archs),
+        backgroundColor: colourOf(l.architecture, archs),
+        borderWidth: 1.5,
+        borderDash: [5, 3],
+        pointRadius: 2.5,
+        pointBorderWidth: 0,
+        data: l.points.filter((q) => q[y] !== undefined).map((ref): XY => ({ x: ref.l0, y: ref[y] as number, ref })),
+      }));
+      chart.data.datasets = [...jobs, ...refs];
       this.redraw(chart);
     }
-    this.box.dataset.points = String(this.points.length);
   }
 
   colours(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const { chart } of this.charts.slice(0, 1)) for (const d of chart.data.datasets) out[d.label ?? ''] = String(d.backgroundColor);
+    for (const { chart } of this.charts.slice(0, 1)) for (const d of chart.data.datasets) if (d.order === 0) out[d.label ?? ''] = String(d.backgroundColor);
     return out;
   }
 

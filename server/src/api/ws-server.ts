@@ -23,6 +23,7 @@ import {
   type SteerParams,
   type SteerResult,
 } from '../../../protocol';
+import { frontierResults } from '../session/frontier-results';
 import type { FsPolicy } from '../session/fs-policy';
 import type { JobsPort } from '../session/ports';
 import { handleFeatureRequest, type FeatureOpsContext } from './feature-ops';
@@ -37,6 +38,8 @@ export interface ApiBackend {
   fsPolicy?: FsPolicy;
   /** Steering a text with the settings' engine (undefined: this daemon cannot steer). */
   steer?: (p: SteerParams) => Promise<SteerResult>;
+  /** The reference frontier the package ships (session/frontier-results.ts); undefined: none. */
+  bundledFrontier?: () => string | undefined;
 }
 
 export interface WsServerHandle {
@@ -221,6 +224,7 @@ const HANDLERS: Handlers = {
     if (req.text === undefined) throw new Error('the ws op steer needs "text" (uri + position is the LSP request jumplens/steer)');
     return api.steer(req);
   },
+  frontierResults: (api, req) => frontierResults(req, { bundled: api.bundledFrontier?.(), policy: api.fsPolicy }),
 };
 
 function run<O extends WsOp>(api: ApiBackend, req: WsRequestOf<O>): Promise<WsOps[O]['result']> | WsOps[O]['result'] {

@@ -1,17 +1,17 @@
 // The .vsix is self-contained: it holds what the defaults need (model, tokenizer, SAE with its
-// feature store, corpus, .wasm files), and every module a bundle imports at run time is either in
+// feature store, corpus, .wasm files, the reference frontier when docs/results/frontier has one), and every module a bundle imports at run time is either in
 // the .vsix, a Node builtin, or an optional package the code loads only when present. Then the
 // unpacked extension, in a folder with no node_modules above it, renders a vega plot and resolves
 // the default model name through its bundled CLI.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { unzipSync } from 'fflate';
-import { tempDir } from '../../helpers/paths';
+import { REPO_ROOT, tempDir } from '../../helpers/paths';
 import { packageVsix } from '../../helpers/package-vsix';
 
 /** Packages a bundle may import without the .vsix holding them, and why that is safe. */
@@ -134,6 +134,14 @@ test('the .vsix holds the bundles, .wasm files, model, tokenizer, default SAE wi
   );
   // Next to the SAE, where the daemon looks for a store (<sae>/features).
   assert.ok(entries.has('extension/assets/default-sae/features/feature_store.safetensors'), 'the default SAE has no feature store in the .vsix');
+  // The reference frontier the dashboard draws, copied by the build from where the sweep writes it.
+  const results = path.join(REPO_ROOT, 'docs', 'results', 'frontier');
+  for (const f of ['frontier.json', 'comparison.json']) {
+    if (!existsSync(path.join(results, f))) continue;
+    const packed = files[`extension/assets/frontier/${f}`];
+    assert.ok(packed, `docs/results/frontier/${f} is not in the .vsix as assets/frontier/${f}`);
+    assert.deepEqual(Buffer.from(packed), readFileSync(path.join(results, f)), `assets/frontier/${f} differs from docs/results/frontier/${f}`);
+  }
   const junk = [...entries].filter((f) => /\.map$|node_modules\/|\.ts$|(^|\/)test\//.test(f));
   assert.deepEqual(junk, [], 'files the extension never reads');
   const bytes = Object.values(files).reduce((n, d) => n + d.length, 0);

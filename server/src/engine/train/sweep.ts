@@ -14,7 +14,7 @@ import type { LanguageModel } from '../lm/types';
 import { evaluateSae } from '../eval/sae-metrics';
 import { deltaLmLoss, type LmLossResult } from '../eval/lm-loss';
 import { heldOutCurvesSvg, paretoSvg, toCsv } from '../eval/plots';
-import { compareAtL0, comparisonMarkdown } from '../eval/frontier-compare';
+import { compareAtL0, comparisonMarkdown, DEFAULT_COMPARE_AT } from '../../../../protocol/frontier-compare';
 import type { ArrayActivations } from './activation-source';
 import { collectActivations } from './activation-store';
 import { resolveTrainConfig } from './config';
@@ -308,7 +308,7 @@ function writeOutputs(cfg: SweepConfig, rows: FrontierRow[], hook: string, secon
   const siteSeconds = { ...prev, ...(seconds > 1 ? { [hook]: Math.round(seconds) } : {}) };
   writeJsonAtomic(f, { config: cfg, siteSeconds, rows });
   writeFileAtomic(path.join(cfg.out, 'frontier.csv'), toCsv(rows));
-  const table = compareAtL0(rows, cfg.compareAt ?? [5, 10, 20, 40]);
+  const table = compareAtL0(rows, cfg.compareAt ?? DEFAULT_COMPARE_AT);
   writeJsonAtomic(path.join(cfg.out, 'comparison.json'), table);
   writeFileAtomic(path.join(cfg.out, 'comparison.md'), comparisonMarkdown(table));
 }

@@ -2,7 +2,7 @@
 // and the best architecture per row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareAtL0, comparisonMarkdown, interpolateLogX } from '../../../../server/src/engine/eval/frontier-compare';
+import { compareAtL0, comparisonMarkdown, interpolateLogX } from '../../../protocol/frontier-compare';
 
 test('interpolateLogX is linear in log x between the bracketing points and null outside them', () => {
   const pts = [

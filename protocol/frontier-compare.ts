@@ -1,6 +1,12 @@
 // The paper's comparison (Fig. 2): each architecture's FVU and Δ LM loss at common L0 values,
 // interpolated linearly in log L0 between the two runs that bracket the target. No extrapolation: a
 // target outside an architecture's measured L0 range is left empty rather than guessed.
+// Pure functions in protocol/ because both ends compute it: the sweep writes comparison.json with
+// it, and the dashboard's frontier view recomputes it for the site it shows (the webview may not
+// import the server).
+
+/** The L0 values the comparison is taken at unless a sweep config sets `compareAt`. */
+export const DEFAULT_COMPARE_AT: readonly number[] = [5, 10, 20, 40];
 
 export interface FrontierPoint {
   hook: string;
