@@ -9,6 +9,7 @@
 export const DEFAULT_COMPARE_AT: readonly number[] = [5, 10, 20, 40];
 
 export interface FrontierPoint {
+  name?: string;
   hook: string;
   architecture: string;
   'metrics/l0': number;
@@ -35,6 +36,14 @@ export interface Comparison {
   targets: number[];
   architectures: string[];
   rows: ComparisonRow[];
+  /** Runs left out: FVU ≥ 1, worse than reconstructing every token as the mean (the run failed). */
+  excluded: (FrontierPoint & { reason: string })[];
+}
+
+/** A run no interpolation should pass through: it reconstructs worse than the mean does. */
+export function failedRun(p: FrontierPoint): string | undefined {
+  if (!Number.isFinite(p['metrics/fvu']) || p['metrics/fvu'] >= 1) return `FVU ${p['metrics/fvu'].toFixed(3)} ≥ 1 (worse than the mean)`;
+  return undefined;
 }
 
 /** y at log(x) between the bracketing points of `pts` (sorted by x), or null outside their range. */
@@ -53,7 +62,12 @@ export function interpolateLogX(pts: readonly { x: number; y: number }[], x: num
   return null;
 }
 
-export function compareAtL0(points: readonly FrontierPoint[], targets: readonly number[]): Comparison {
+export function compareAtL0(all: readonly FrontierPoint[], targets: readonly number[]): Comparison {
+  const excluded = all.flatMap((p) => {
+    const reason = failedRun(p);
+    return reason ? [{ ...p, reason }] : [];
+  });
+  const points = all.filter((p) => !failedRun(p));
   const hooks = [...new Set(points.map((p) => p.hook))];
   const archs = [...new Set(points.map((p) => p.architecture))];
   const rows: ComparisonRow[] = [];
@@ -79,7 +93,19 @@ export function compareAtL0(points: readonly FrontierPoint[], targets: readonly 
       rows.push({ hook, l0, at, bestFvu: best('fvu'), bestDelta: best('delta_lm_loss') });
     }
   }
-  return { targets: [...targets], architectures: archs, rows };
+  return { targets: [...targets], architectures: archs, rows, excluded };
+}
+
+/** JumpReLU's relative gap to the best other architecture in a row, or null when either is missing. */
+export function jumpReluMargin(r: ComparisonRow): { fvu: number; delta: number; other: { fvu: string; delta: string } } | null {
+  const j = r.at.jumprelu;
+  if (!j) return null;
+  const others = Object.entries(r.at).filter((e): e is [string, ComparisonCell] => e[0] !== 'jumprelu' && e[1] !== null);
+  if (others.length === 0) return null;
+  const bestOf = (k: keyof ComparisonCell) => others.reduce((m, e) => (e[1][k] < m[1][k] ? e : m));
+  const f = bestOf('fvu');
+  const d = bestOf('delta_lm_loss');
+  return { fvu: j.fvu / f[1].fvu - 1, delta: j.delta_lm_loss / d[1].delta_lm_loss - 1, other: { fvu: f[0], delta: d[0] } };
 }
 
 /** One Markdown table per site: FVU and Δ LM loss per architecture at each L0, the best in bold. */
@@ -96,6 +122,17 @@ export function comparisonMarkdown(c: Comparison): string {
       out.push(`| ${r.l0} | ${f.join(' | ')} | ${d.join(' | ')} |`);
     }
     out.push('');
+    const margins = c.rows.filter((x) => x.hook === hook).map((r) => jumpReluMargin(r));
+    if (margins.some((m) => m !== null)) {
+      const cell = (m: ReturnType<typeof jumpReluMargin>, k: 'fvu' | 'delta') =>
+        m === null ? '–' : `${m[k] >= 0 ? '+' : ''}${(100 * m[k]).toFixed(1)}% vs ${m.other[k]}`;
+      out.push('JumpReLU against the best other architecture at the same L0 (negative: JumpReLU is better):', '');
+      out.push('| L0 | FVU | Δ LM loss |', '|---:|---|---|');
+      for (const [i, r] of c.rows.filter((x) => x.hook === hook).entries()) out.push(`| ${r.l0} | ${cell(margins[i], 'fvu')} | ${cell(margins[i], 'delta')} |`);
+      out.push('');
+    }
+    for (const e of c.excluded.filter((x) => x.hook === hook))
+      out.push(`Left out: ${e.name ?? e.architecture} (L0 ${e['metrics/l0'].toFixed(2)}): ${e.reason}.`, '');
   }
   out.push(
     'Interpolated linearly in log L0 between the two runs that bracket each L0; – where an architecture has no runs on both sides. Bold: lowest in the row.',

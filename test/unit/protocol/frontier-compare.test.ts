@@ -2,7 +2,7 @@
 // and the best architecture per row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareAtL0, comparisonMarkdown, interpolateLogX } from '../../../protocol/frontier-compare';
+import { compareAtL0, comparisonMarkdown, interpolateLogX, jumpReluMargin } from '../../../protocol/frontier-compare';
 
 test('interpolateLogX is linear in log x between the bracketing points and null outside them', () => {
   const pts = [
@@ -48,4 +48,37 @@ test('compareAtL0 gives each architecture its interpolated FVU and Δ LM loss pe
   const md = comparisonMarkdown(c);
   assert.match(md, /### h1/);
   assert.match(md, /\| 8 \| 0\.2000 \| \*\*0\.1500\*\* \|/);
+});
+
+test('a failed run (FVU ≥ 1) is left out of the interpolation and listed; JumpReLU margins name the rival', () => {
+  const p = (architecture: string, l0: number, fvu: number, d: number, name?: string) => ({
+    hook: 'h',
+    architecture,
+    name,
+    'metrics/l0': l0,
+    'metrics/fvu': fvu,
+    delta_lm_loss: d,
+  });
+  const rows = [
+    p('jumprelu', 5, 0.2, 0.4),
+    p('jumprelu', 20, 0.1, 0.2),
+    p('gated', 4, 0.3, 0.5),
+    p('gated', 12, 2.5, 6, 'gated-bad'),
+    p('gated', 20, 0.12, 0.25),
+    p('topk', 5, 0.25, 0.3),
+    p('topk', 20, 0.08, 0.22),
+  ];
+  const c = compareAtL0(rows, [10]);
+  assert.equal(c.excluded.length, 1);
+  assert.equal(c.excluded[0].name, 'gated-bad');
+  const at10 = c.rows[0];
+  // Between gated's L0 4 and 20 runs, not through the failed L0 12 one.
+  assert.ok(at10.at.gated!.fvu < 0.3 && at10.at.gated!.fvu > 0.12, `gated ${at10.at.gated!.fvu}`);
+  const m = jumpReluMargin(at10)!;
+  // JumpReLU 0.15 vs TopK 0.165 FVU (better); Δ LM loss 0.30 vs TopK 0.26 (worse).
+  assert.equal(m.other.fvu, 'topk');
+  assert.ok(Math.abs(m.fvu - (0.15 / 0.165 - 1)) < 1e-3, `fvu margin ${m.fvu}`);
+  assert.equal(m.other.delta, 'topk');
+  assert.ok(m.delta > 0, `delta margin ${m.delta}`);
+  assert.match(comparisonMarkdown(c), /Left out: gated-bad \(L0 12\.00\): FVU 2\.500 ≥ 1/);
 });
