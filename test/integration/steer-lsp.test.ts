@@ -1,7 +1,7 @@
 // Steering through both daemon faces on stories260K and the shipped default SAE: `jumplens/steer`
 // (and its executeCommand twin) continues the prompt up to the cursor of an analysed `.jlp`
 // document; the ws op `steer` continues a text. No intervention gives identical continuations;
-// ablating feature 518, which fires strongly on this prompt (test/unit/steer-generate.test.ts
+// ablating feature 113, which fires strongly on this prompt (test/unit/steer-generate.test.ts
 // re-derives that), changes them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import type { LspClient } from '../../server/src/lsp/lsp-client';
 import { tempDir } from '../helpers/paths';
 
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play';
-const FEATURE = 518;
+const FEATURE = 113;
 const URI = 'file:///steer-test/story.jlp';
 
 class Client implements LspClient {
