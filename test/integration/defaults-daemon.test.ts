@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { startDaemon, writeRandomSae, type Daemon } from '../helpers/daemon-client';
 import { REPO_ROOT, tempDir } from '../helpers/paths';
 import type { JobEvent, JobInfo, TokenFeaturesParams } from '../../protocol';
+import { QUICK_TRAIN_RECIPE } from '../../protocol/train';
 import { FeatureStoreRegistry } from '../../server/src/session/feature-stores';
 import { FeatureStore } from '../../server/src/engine/features/feature-store';
 
@@ -108,7 +109,10 @@ test('a train job with no model, hook or corpus takes them from the SAE and coll
   };
   const job = await jobDone(r.jobId);
   assert.equal(job.spec.train?.hook, 'blocks.2.hook_resid_post');
-  assert.equal(job.spec.train?.lr, 3e-3, 'the quick recipe');
+  assert.equal(job.spec.train?.lr, QUICK_TRAIN_RECIPE.lr, 'the quick recipe');
+  assert.equal(job.spec.train?.l0Coefficient, QUICK_TRAIN_RECIPE.l0Coefficient);
+  assert.equal(job.spec.train?.bandwidth, undefined, 'θ₀ and ε come from the data');
+  assert.equal(job.spec.train?.lrDecaySteps, 0, 'a fifth of 3 steps');
   assert.equal(job.spec.train?.d_sae, 256);
   const collected = d.notes
     .filter((n) => n.method === 'jumplens/jobEvent' && n.params.type === 'progress' && n.params.jobId === job.id)

@@ -98,7 +98,9 @@ export function withJobDefaults(spec: JobSpec, ctx: JobDefaultsContext): JobSpec
     t.d_sae ??= q.d_sae;
     // The recipe goes with the quick run: only into a config that sets none of its learning knobs.
     if (t.architecture === 'jumprelu' && t.lr === undefined) {
-      for (const [k, v] of Object.entries(QUICK_TRAIN_RECIPE)) (t as Record<string, unknown>)[k] ??= v;
+      const { lrDecayFraction, ...recipe } = QUICK_TRAIN_RECIPE;
+      for (const [k, v] of Object.entries(recipe)) (t as Record<string, unknown>)[k] ??= v;
+      if (t.steps !== undefined) t.lrDecaySteps ??= Math.floor(t.steps * lrDecayFraction);
     } else t.lr ??= QUICK_TRAIN_RECIPE.lr;
     return { ...spec, train: t };
   }
