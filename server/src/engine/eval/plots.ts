@@ -21,14 +21,14 @@ async function render(spec: Record<string, unknown>): Promise<string> {
   return svg;
 }
 
-export function paretoSvg(rows: ParetoRow[], title: string): Promise<string> {
+export function paretoSvg(rows: ParetoRow[], title: string, opts: { logY?: boolean } = {}): Promise<string> {
   const panel = (y: string, yTitle: string) => ({
     width: 320,
     height: 260,
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'metrics/l0', type: 'quantitative', title: 'L0 (active latents per token)', scale: { type: 'log' } },
-      y: { field: y, type: 'quantitative', title: yTitle, scale: { zero: false } },
+      y: { field: y, type: 'quantitative', title: yTitle, scale: opts.logY ? { type: 'log' } : { zero: false } },
       color: { field: 'architecture', type: 'nominal', title: 'architecture' },
       order: { field: 'metrics/l0', type: 'quantitative' },
     },

@@ -14,7 +14,7 @@ import type { LanguageModel } from '../lm/types';
 import { evaluateSae } from '../eval/sae-metrics';
 import { deltaLmLoss, type LmLossResult } from '../eval/lm-loss';
 import { heldOutCurvesSvg, paretoSvg, toCsv } from '../eval/plots';
-import { compareAtL0, comparisonMarkdown, DEFAULT_COMPARE_AT } from '../../../../protocol/frontier-compare';
+import { compareAtL0, comparisonMarkdown, DEFAULT_COMPARE_AT, failedRun } from '../../../../protocol/frontier-compare';
 import type { ArrayActivations } from './activation-source';
 import { collectActivations } from './activation-store';
 import { resolveTrainConfig } from './config';
@@ -315,8 +315,13 @@ function writeOutputs(cfg: SweepConfig, rows: FrontierRow[], hook: string, secon
 
 async function writeSitePlots(cfg: SweepConfig, hook: string, rows: FrontierRow[], runs: SiteRun[]): Promise<void> {
   const dir = path.join(cfg.out, siteSlug(hook));
-  const mine = rows.filter((r) => r.hook === hook);
-  if (mine.length) writeFileAtomic(path.join(dir, 'pareto.svg'), await paretoSvg(mine, `${hook} of ${path.basename(cfg.model)}: sparsity vs fidelity`));
-  const points = runs.flatMap((r) => readCurve(path.join(r.result, 'curve.json'), Infinity).map((p) => ({ run: r.run.name, architecture: r.run.label, ...p })));
+  // Failed runs (FVU ≥ 1) would set the axes; comparison.md lists them.
+  const mine = rows.filter((r) => r.hook === hook && !failedRun(r));
+  const title = `${hook} of ${path.basename(cfg.model)}: sparsity vs fidelity (held-out)`;
+  if (mine.length) writeFileAtomic(path.join(dir, 'pareto.svg'), await paretoSvg(mine, title, { logY: true }));
+  const failed = new Set(rows.filter((r) => r.hook === hook && failedRun(r)).map((r) => r.name));
+  const points = runs
+    .filter((r) => !failed.has(r.run.name))
+    .flatMap((r) => readCurve(path.join(r.result, 'curve.json'), Infinity).map((p) => ({ run: r.run.name, architecture: r.run.label, ...p })));
   if (points.length) writeFileAtomic(path.join(dir, 'curves.svg'), await heldOutCurvesSvg(points, `${hook}: held-out FVU and L0 during training`));
 }
