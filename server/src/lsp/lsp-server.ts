@@ -46,6 +46,7 @@ import type { EngineSession } from '../session/engine-session';
 import type { JobsPort } from '../session/ports';
 import { DEFAULT_SETTINGS, mergeSettings, type DaemonSettings } from '../session/settings';
 import { AnalysisScheduler, PROMPT_LANGUAGE, lineText, type DocState } from './analysis-scheduler';
+import { round } from './document-analysis';
 import { directiveCompletions, directiveHover } from './directive-help';
 import { hoverMarkdown, logitEffectsMarkdown } from './hover';
 import { JobCommands } from './job-commands';
@@ -272,7 +273,11 @@ export class LspServer {
     await this.analysis.flush(p.uri);
     const analysis = this.analysis.get(p.uri)?.analysis;
     const store = analysis?.engine.store;
-    const tokens = (analysis?.last?.tokens ?? []).map((t) => ({ range: t.range, act: t.top.find((f) => f.id === p.feature)?.act ?? 0 }));
+    const last = analysis?.last?.tokens ?? [];
+    // The feature's own activation on every token: the top-k lists leave out dense features and
+    // those ranking below k, which read 0 there.
+    const acts = analysis && last.length > 0 ? await analysis.featureActs(p.feature) : undefined;
+    const tokens = last.map((t, i) => ({ range: t.range, act: round(acts?.[i] ?? 0) }));
     const docMax = Math.max(0, ...tokens.map((t) => t.act));
     const scale = store?.maxAct[p.feature] ?? docMax;
     return { feature: p.feature, label: store?.label(p.feature), scale, tokens };
