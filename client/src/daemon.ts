@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { TOKEN_FEATURES_DELTA_OPTION, type TokenFeatures } from '../../protocol';
+import { DRAWS_TOKEN_FEATURES_OPTION, TOKEN_FEATURES_DELTA_OPTION, type TokenFeatures } from '../../protocol';
 import { focusLinksMarkdown, steerLinksMarkdown, tokenAt } from './hover-links';
 import { resolveNodePath } from './node-path';
 import { withDefaultSae } from './settings-defaults';
@@ -40,8 +40,12 @@ export function createDaemonClient(
       isTrusted: { enabledCommands: ['jumplens.focusFeature', 'jumplens.openFeatureBrowser', 'jumplens.steerFeature', 'jumplens.ablateFeature'] },
       supportHtml: false,
     },
-    // tokenFeaturesDelta: this client merges per-keystroke deltas (token-state.ts).
-    initializationOptions: withDefaultSae({ extensionPath: context.extensionPath, ...plainSettings(), [TOKEN_FEATURES_DELTA_OPTION]: true }, defaultSae),
+    // tokenFeaturesDelta: this client merges per-keystroke deltas (token-state.ts); drawsTokenFeatures:
+    // it colours tokens with decorations, so it wants no semantic tokens.
+    initializationOptions: withDefaultSae(
+      { extensionPath: context.extensionPath, ...plainSettings(), [TOKEN_FEATURES_DELTA_OPTION]: true, [DRAWS_TOKEN_FEATURES_OPTION]: true },
+      defaultSae,
+    ),
     middleware: {
       // An empty jumplens.sae means the SAE shipped with the extension (assets/default-sae), when present.
       workspace: {

@@ -54,7 +54,14 @@ import { SteerParamsSchema } from '../../../protocol';
 import { cachedFeatureLogits, runSteer } from '../session/steering';
 import { promptTextBefore } from './steer-prompt';
 import type { LspClient } from './lsp-client';
-import { TOKEN_FEATURES_DELTA_OPTION, TokenFeaturesNotification, jobOutcome, type JobSummary, type TokenFeaturesParams } from '../../../protocol';
+import {
+  DRAWS_TOKEN_FEATURES_OPTION,
+  TOKEN_FEATURES_DELTA_OPTION,
+  TokenFeaturesNotification,
+  jobOutcome,
+  type JobSummary,
+  type TokenFeaturesParams,
+} from '../../../protocol';
 import { SEMANTIC_TOKENS_LEGEND, SemanticTokensCache, encodeSemanticTokens } from './semantic-tokens';
 import { TokenDeltaEncoder } from './token-delta';
 
@@ -100,7 +107,8 @@ export class LspServer {
     this.settings = mergeSettings(DEFAULT_SETTINGS, this.initOptions);
     this.hasConfiguration = params.capabilities.workspace?.configuration === true;
     this.sendDeltas = (this.initOptions as Record<string, unknown> | undefined)?.[TOKEN_FEATURES_DELTA_OPTION] === true;
-    this.refreshSemanticTokens = params.capabilities.workspace?.semanticTokens?.refreshSupport === true;
+    const drawsTokens = (this.initOptions as Record<string, unknown> | undefined)?.[DRAWS_TOKEN_FEATURES_OPTION] === true;
+    this.refreshSemanticTokens = !drawsTokens && params.capabilities.workspace?.semanticTokens?.refreshSupport === true;
     this.refreshInlayHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
     const root = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     const io = (this.initOptions ?? {}) as { runsDir?: string };
@@ -112,7 +120,7 @@ export class LspServer {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
         inlayHintProvider: true,
-        semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: { delta: true }, range: false },
+        ...(drawsTokens ? {} : { semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: { delta: true }, range: false } }),
         completionProvider: { triggerCharacters: ['@'] },
         executeCommandProvider: { commands: Object.values(Commands) },
       },
@@ -311,7 +319,8 @@ export class LspServer {
         const p = params as unknown as TokenFeaturesParams;
         c.notify(TokenFeaturesNotification, this.sendDeltas ? this.tokenDeltas.encode(p) : p);
         if (this.refreshSemanticTokens) c.refresh?.('semanticTokens');
-        if (this.refreshInlayHints) c.refresh?.('inlayHint');
+        // Hints are off by default (jumplens.inlayHints.enabled): no refresh, no re-request per keystroke.
+        if (this.refreshInlayHints && this.settings.inlayHints.enabled) c.refresh?.('inlayHint');
       },
     };
   }
