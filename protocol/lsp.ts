@@ -115,6 +115,13 @@ export type { JobCommandResult };
 export const TOKEN_FEATURES_DELTA_OPTION = 'tokenFeaturesDelta';
 
 /**
+ * `initializationOptions[DRAWS_TOKEN_FEATURES_OPTION] = true`: the client colours tokens itself from
+ * `jumplens/tokenFeatures` (the VS Code client's decorations), so the daemon offers it no semantic
+ * tokens: their refresh after every analysis made the editor re-request and re-render them per keystroke.
+ */
+export const DRAWS_TOKEN_FEATURES_OPTION = 'drawsTokenFeatures';
+
+/**
  * On a `jumplens/tokenFeatures` sent to a client that opted in: `tokens` then holds only the tokens
  * that replace `[start, start + deleteCount)` of the list the client holds for `baseVersion` (the
  * version of the previous notification for this uri). Without `delta`, `tokens` is the full list.

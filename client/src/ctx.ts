@@ -211,6 +211,9 @@ export class Ctx implements vscode.Disposable {
       vscode.window.onDidChangeVisibleTextEditors(() => this.decorations.renderAll()),
       vscode.window.onDidChangeActiveTextEditor(() => void this.statusRefresh.refresh()),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.view.changed(e.textEditor)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.some((c) => c.rangeLength > 0)) this.decorations.textDeleted(e.document.uri.toString());
+      }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.decorations.forget(d.uri.toString());
         this.tokenState.forget(d.uri.toString());

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { TOKEN_FEATURES_DELTA_OPTION, type TokenFeatures } from '../../protocol';
+import { DRAWS_TOKEN_FEATURES_OPTION, TOKEN_FEATURES_DELTA_OPTION, type TokenFeatures } from '../../protocol';
 import { focusLinksMarkdown, steerLinksMarkdown, tokenAt } from './hover-links';
 import { pinLinkMarkdown } from './pinned-hover';
 import { resolveNodePath } from './node-path';
@@ -43,8 +43,12 @@ export function createDaemonClient(
       },
       supportHtml: false,
     },
-    // tokenFeaturesDelta: this client merges per-keystroke deltas (token-state.ts).
-    initializationOptions: withDefaultSae({ extensionPath: context.extensionPath, ...plainSettings(), [TOKEN_FEATURES_DELTA_OPTION]: true }, defaultSae),
+    // tokenFeaturesDelta: this client merges per-keystroke deltas (token-state.ts); drawsTokenFeatures:
+    // it colours tokens with decorations, so it wants no semantic tokens.
+    initializationOptions: withDefaultSae(
+      { extensionPath: context.extensionPath, ...plainSettings(), [TOKEN_FEATURES_DELTA_OPTION]: true, [DRAWS_TOKEN_FEATURES_OPTION]: true },
+      defaultSae,
+    ),
     middleware: {
       // An empty jumplens.sae means the SAE shipped with the extension (assets/default-sae), when present.
       workspace: {

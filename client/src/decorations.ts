@@ -38,6 +38,12 @@ export class TokenDecorations implements vscode.Disposable {
   /** Focused feature per document uri. */
   private readonly focus = new Map<string, FocusFeatureResult>();
   enabled = true;
+  /**
+   * What each editor was last given per decoration type (its ranges and hovers as one string):
+   * typing at the end changes one or two tokens' levels, and re-sending the unchanged levels made the
+   * editor re-render every chip per keystroke. Cleared when the visible editors change.
+   */
+  private sent = new WeakMap<vscode.TextEditor, Map<vscode.TextEditorDecorationType, string>>();
 
   constructor() {
     for (let l = 1; l <= LEVELS; l++) {
@@ -81,30 +87,55 @@ export class TokenDecorations implements vscode.Disposable {
   }
 
   renderAll(): void {
+    this.sent = new WeakMap();
     for (const e of vscode.window.visibleTextEditors) this.render(e);
+  }
+
+  /**
+   * The document lost text: the editor's tracked ranges may have collapsed (a deleted token), so
+   * the next analysis is drawn in full even where it matches what was sent before.
+   */
+  textDeleted(uri: string): void {
+    for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === uri) this.sent.delete(e);
+  }
+
+  /** editor.setDecorations, skipped when `type` already shows exactly `opts` in `editor`. */
+  private set(editor: vscode.TextEditor, type: vscode.TextEditorDecorationType, opts: vscode.DecorationOptions[]): void {
+    let m = this.sent.get(editor);
+    if (!m) this.sent.set(editor, (m = new Map()));
+    const key = opts
+      .map(
+        (o) =>
+          `${o.range.start.line}:${o.range.start.character}-${o.range.end.line}:${o.range.end.character} ${String(o.hoverMessage ?? '')} ${o.renderOptions?.after?.contentText ?? ''}`,
+      )
+      .join('\n');
+    if (m.get(type) === key) return;
+    m.set(type, key);
+    editor.setDecorations(type, opts);
   }
 
   render(editor: vscode.TextEditor): void {
     const uri = editor.document.uri.toString();
     const clear = (types: vscode.TextEditorDecorationType[]) => {
-      for (let l = 1; l <= LEVELS; l++) editor.setDecorations(types[l], []);
+      for (let l = 1; l <= LEVELS; l++) this.set(editor, types[l], []);
     };
     const p = this.byUri.get(uri);
     const focus = this.focus.get(uri);
     if (!this.enabled || (!p && !focus)) {
       clear(this.levels);
       clear(this.focusLevels);
-      editor.setDecorations(this.labelType, []);
+      this.set(editor, this.labelType, []);
       return;
     }
     const deco = vscode.workspace.getConfiguration('jumplens.decorations', editor.document);
     if (focus) {
       clear(this.levels);
-      editor.setDecorations(this.labelType, []);
+      this.set(editor, this.labelType, []);
       const scale = focus.scale > 0 ? focus.scale : 1;
       const groups = groupByLevel(focus.tokens, (t) => (isBos(t) ? 0 : levelOf(t.act / scale)));
       for (let l = 1; l <= LEVELS; l++) {
-        editor.setDecorations(
+        this.set(
+          editor,
           this.focusLevels[l],
           groups[l].map((t) => ({
             range: toRange(t.range),
@@ -120,7 +151,8 @@ export class TokenDecorations implements vscode.Disposable {
     // Sent by daemons that say whether `rel` is relative to the store's max or the document's.
     const relativeTo = (p as TokenFeaturesParams & { relativeTo?: RelativeTo }).relativeTo;
     for (let l = 1; l <= LEVELS; l++)
-      editor.setDecorations(
+      this.set(
+        editor,
         this.levels[l],
         groups[l].map((t) => ({ range: toRange(t.range), hoverMessage: colourNote(t, relativeTo) })),
       );
@@ -129,9 +161,9 @@ export class TokenDecorations implements vscode.Disposable {
       const labels = tokens
         .filter((t) => tokenLevel(t) > 0 && t.rel >= min)
         .map((t) => ({ range: toRange(t.range), renderOptions: { after: { contentText: compactLabel(t) } } }));
-      editor.setDecorations(this.labelType, labels);
+      this.set(editor, this.labelType, labels);
     } else {
-      editor.setDecorations(this.labelType, []);
+      this.set(editor, this.labelType, []);
     }
   }
 

@@ -15,8 +15,12 @@ export const RUNS_SUBDIR = ['.jumplens', 'runs'] as const;
 export const DEFAULT_TOP_K = 5;
 /** Covers a full editor view of prose (~1,000 tokens) even when it straddles two context-sized chunks. */
 export const DEFAULT_MAX_TOKENS = 2048;
-/** Quiet time after a keystroke before re-encoding. */
-export const DEFAULT_DEBOUNCE_MS = 50;
+/**
+ * Quiet time after a keystroke before re-encoding. 0: changes in the same tick still coalesce, a
+ * newer version aborts an older one's analysis, and typing at the end costs one or two positions
+ * (KV cache); a 50 ms wait was most of the daemon's share of keystroke → colour (bench: editor-typing).
+ */
+export const DEFAULT_DEBOUNCE_MS = 0;
 /** Language ids analysed without being turned on explicitly. */
 export const DEFAULT_LANGUAGES: readonly string[] = ['jumplens-prompt'];
 /**

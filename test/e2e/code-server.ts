@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { packageVsix } from '../helpers/package-vsix';
 import { REPO_ROOT, tempDir } from '../helpers/paths';
 
 export const TOOLS = path.join(REPO_ROOT, '.tools');
@@ -27,11 +28,20 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   return r.stdout;
 }
 
-/** `npm run package` (production build + vsce package) into outDir; returns the .vsix path. */
+/**
+ * `npm run package` (production build + vsce package) into outDir; returns the .vsix path. Under
+ * package-vsix.ts's lock: two e2e files run at once, and packaging rebuilds dist/ in place.
+ */
 export function packageExtension(outDir: string): string {
   const vsix = path.join(outDir, 'jumplens.vsix');
-  run(process.execPath, ['scripts/package.mjs', vsix], { timeoutMs: 300_000 });
+  const r = packageVsix(vsix);
+  if (r.status !== 0) throw new Error(`npm run package failed (${r.status}):\n${r.output}`);
   return vsix;
+}
+
+/** The environment a new user's editor has: none of the developer's JumpLens variables. */
+export function newUserEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('JUMPLENS_')));
 }
 
 function freePort(): Promise<number> {

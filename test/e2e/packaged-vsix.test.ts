@@ -14,6 +14,7 @@ import {
   decorated,
   hoverStrongestToken,
   missingTools,
+  newUserEnv,
   openFile,
   packageExtension,
   runCommand,
@@ -30,11 +31,6 @@ if (missing) console.log(`# e2e skipped: ${missing}`);
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park.';
 
 let s: Session | undefined;
-
-/** The environment a new user's editor has: none of the developer's JumpLens variables. */
-function newUserEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('JUMPLENS_')));
-}
 
 before(async () => {
   if (missing) return;
@@ -138,6 +134,4 @@ test('hovering a token lists feature ids with activation, % of the max over the 
   await page.keyboard.press('Escape');
 });
 
-// Palette jobs on defaults (Train SAE, Threshold Sweep, Evaluate SAE, Build Feature Store) and the
-// feature browser come next, in this session and in this order: each runs with runCommand(page,
-// 'JumpLens: ...'), accepts every default, and waits for its result notification.
+// Palette jobs on defaults and the feature browser: packaged-jobs.test.ts.

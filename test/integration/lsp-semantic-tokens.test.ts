@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { NotificationType } from 'vscode-jsonrpc';
-import { Commands, Methods, SEMANTIC_TOKEN_TYPES, TOKEN_FEATURES_DELTA_OPTION, type TokenFeaturesMessage } from '../../protocol';
+import { Commands, DRAWS_TOKEN_FEATURES_OPTION, Methods, SEMANTIC_TOKEN_TYPES, TOKEN_FEATURES_DELTA_OPTION, type TokenFeaturesMessage } from '../../protocol';
 import { Daemon } from '../../server/src/daemon';
 import { LspServer } from '../../server/src/lsp/lsp-server';
 import type { LspClient } from '../../server/src/lsp/lsp-client';
@@ -59,7 +59,7 @@ before(() => {
     processId: null,
     rootUri: null,
     capabilities: { workspace: { semanticTokens: { refreshSupport: true }, inlayHint: { refreshSupport: true } } },
-    initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs'), [TOKEN_FEATURES_DELTA_OPTION]: true },
+    initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs'), [TOKEN_FEATURES_DELTA_OPTION]: true, inlayHints: { enabled: true } },
   });
   assert.deepEqual(init.capabilities.semanticTokensProvider?.legend.tokenTypes, [...SEMANTIC_TOKEN_TYPES]);
 });
@@ -136,6 +136,29 @@ test('semantic tokens carry levels, refreshes follow analysis, an edit arrives a
       ),
     ),
   );
+});
+
+test('a client that draws tokenFeatures itself (VS Code) gets no semantic tokens, and no hint refresh with hints off', async () => {
+  const c = new Recorder();
+  const d = new Daemon(() => s.settings);
+  const s = new LspServer(c, d.lspDeps());
+  try {
+    const init = s.initialize({
+      processId: null,
+      rootUri: null,
+      capabilities: { workspace: { semanticTokens: { refreshSupport: true }, inlayHint: { refreshSupport: true } } },
+      initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs-draws'), [DRAWS_TOKEN_FEATURES_OPTION]: true },
+    });
+    assert.equal(init.capabilities.semanticTokensProvider, undefined);
+    const uri = 'file:///draws.jlp';
+    s.didOpen({ textDocument: { uri, languageId: 'jumplens-prompt', version: 1, text: 'Once upon a time, there was a little girl.' } });
+    const tf = await c.tokenFeatures(uri, 1);
+    assert.ok(tf.tokens.length > 5);
+    assert.deepEqual(c.refreshes, [], 'no refresh asks the editor to re-request anything per analysis');
+  } finally {
+    s.shutdown();
+    await d.dispose();
+  }
 });
 
 test('jumplens/jobs lists each job with state, outcome and output path', async () => {

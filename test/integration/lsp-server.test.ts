@@ -132,12 +132,59 @@ test("focus: one feature across the document, scaled by the feature's corpus max
   const feature = tf.tokens.find((t) => t.top.length > 0)!.top[0].id;
   const r = await server.focusFeature({ uri, feature });
   assert.equal(r.tokens.length, tf.tokens.length);
-  for (let i = 0; i < tf.tokens.length; i++) assert.equal(r.tokens[i].act, tf.tokens[i].top.find((f) => f.id === feature)?.act ?? 0);
+  // Where the feature ranks in a token's top-k, focus reads the same activation (recomputed from
+  // BOS rather than through the KV cache, so equal to float rounding).
+  for (let i = 0; i < tf.tokens.length; i++) {
+    const listed = tf.tokens[i].top.find((f) => f.id === feature)?.act;
+    if (listed !== undefined) assert.ok(Math.abs(r.tokens[i].act - listed) <= 1e-3 * listed, `token ${i}: ${r.tokens[i].act} vs ${listed}`);
+  }
   // The default SAE ships its feature store (assets/default-sae/features), so the scale is the
   // feature's max over the store's corpus, not this document's.
   const store = FeatureStore.open(path.join(DEFAULT_SAE, 'features'));
   assert.equal(r.scale, store.maxAct[feature]);
   assert.equal(r.label, store.label(feature));
+});
+
+test('focus on a dense feature (left out of every top-k list) reads its own activation on every token', async () => {
+  const uri = 'file:///in-process-dense.jlp';
+  const tf = await open(uri, TEXT);
+  const store = FeatureStore.open(path.join(DEFAULT_SAE, 'features'));
+  // The densest feature of the shipped store: above jumplens.denseFeatureThreshold (default 1%).
+  const feature = Array.from(store.density).reduce((best, d, i, all) => (d > all[best] ? i : best), 0);
+  assert.ok(store.density[feature] > 0.01, `feature ${feature} has density ${store.density[feature]}`);
+  assert.ok(
+    tf.tokens.every((t) => !t.top.some((f) => f.id === feature)),
+    'a dense feature is never in the top-k lists',
+  );
+  const r = await server.focusFeature({ uri, feature });
+  // The reference: the model run from BOS over the prompt's ids, the whole SAE encode, column `feature`.
+  const { loadModel } = await import('../../server/src/engine/lm/load-model');
+  const { loadSae } = await import('../../server/src/engine/sae/io');
+  const { tf: t } = await import('../../server/src/engine/tf');
+  const model = await loadModel(sharedFile('models', 'stories260K.bin'));
+  const sae = await loadSae(DEFAULT_SAE);
+  let want: Float32Array;
+  try {
+    const bos = model.tokenizer.bosId;
+    const ids = [...(bos === undefined ? [] : [bos]), ...tf.tokens.map((x) => x.id)];
+    const col = t.tidy(() => {
+      const act = model.runToHook([ids], sae.hookName);
+      const f = sae.encode(t.reshape(act, [ids.length, model.config.dModel]) as import('../../server/src/engine/tf').Tensor2D);
+      return t.slice(f, [0, feature], [ids.length, 1]);
+    });
+    want = (await col.data()) as Float32Array;
+    col.dispose();
+    want = want.subarray(bos === undefined ? 0 : 1);
+  } finally {
+    sae.dispose();
+    model.dispose();
+  }
+  assert.equal(r.tokens.length, tf.tokens.length);
+  const firing = r.tokens.filter((x) => x.act > 0).length;
+  assert.ok(firing > tf.tokens.length / 2, `the dense feature fires on ${firing} of ${tf.tokens.length} tokens in focus`);
+  for (let i = 0; i < want.length; i++)
+    assert.ok(Math.abs(r.tokens[i].act - want[i]) <= 1e-3 * Math.max(1, want[i]), `token ${i}: ${r.tokens[i].act} vs ${want[i]}`);
+  assert.equal(r.scale, store.maxAct[feature]);
 });
 
 test('one feature store: a label set through the feature browser shows in the next hover', async () => {

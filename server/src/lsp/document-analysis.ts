@@ -8,6 +8,7 @@ import type { Intervention } from '../engine/steer/types';
 import type { FeatureActivation, Position, TokenFeatures, TokenFeaturesParams } from '../../../protocol';
 import type { Engine } from '../session/engine-session';
 import { chunkBounds, planAnalysis } from './analysis-plan';
+import { featureColumn } from './feature-column';
 import { PromptAnalysis, denseKeepMask, type TokenState } from './prompt-analysis';
 import type { PromptSegment } from './prompt-file';
 
@@ -58,6 +59,8 @@ export class DocumentAnalysis {
   private states: TokenState[] = [];
   /** Per analysed body token: the prompt state holding it and its position there (BOS = 0). */
   private owners: { pa: PromptAnalysis; pos: number }[] = [];
+  /** The ids (BOS first) of each unit the last completed analysis ran, in document order: `spans` is their bodies. */
+  private runIds: { ids: number[]; bos: number }[] = [];
   /** Each prompt's tokens (prompt offsets) by text, from the last update: unchanged prompts are not re-tokenised. */
   private tokenCache = new Map<string, TokenSpan[]>();
   last?: AnalysisResult;
@@ -96,7 +99,7 @@ export class DocumentAnalysis {
       // Nothing but comments and directives: no caches worth keeping.
       this.disposePrompts();
       this.owners = [];
-      return this.finish(inp, [], [], 0, 0, undefined);
+      return this.finish(inp, [], [], [], 0, 0, undefined);
     }
 
     // Units: each prompt, or each context-sized chunk of a prompt too long for the model.
@@ -172,7 +175,8 @@ export class DocumentAnalysis {
     });
     const partial = this.partialOf(inp, units, runs, spans, perChunk);
     this.owners = owners;
-    return this.finish(inp, spans, states, recomputedFrom ?? flat, recomputed, partial);
+    const runIds = runs.map((r, i) => ({ ids: assigned[i].ids, bos: r.bos }));
+    return this.finish(inp, spans, states, runIds, recomputedFrom ?? flat, recomputed, partial);
   }
 
   private partialOf(inp: AnalyzeInput, units: Unit[], runs: Unit[], spans: TokenSpan[], perChunk: number): AnalysisResult['partial'] {
@@ -201,14 +205,34 @@ export class DocumentAnalysis {
     inp: AnalyzeInput,
     spans: TokenSpan[],
     states: TokenState[],
+    runIds: { ids: number[]; bos: number }[],
     recomputedFrom: number,
     recomputed: number,
     partial: AnalysisResult['partial'],
   ): AnalysisResult {
     this.spans = spans;
     this.states = states;
+    this.runIds = runIds;
     this.last = { version: inp.version, recomputedFrom, recomputed, tokens: this.tokenFeatures(inp.positionAt), partial };
     return this.last;
+  }
+
+  /**
+   * [last.tokens.length] feature `feature`'s own activation on each token of the last analysis,
+   * dense or not, ranked or not (Focus Feature); undefined when `signal` aborted it.
+   */
+  async featureActs(feature: number, signal?: AbortSignal): Promise<Float32Array | undefined> {
+    // A newer analysis may land while this runs: read the runs this `last` came from.
+    const runs = this.runIds;
+    const out = new Float32Array(runs.reduce((a, r) => a + r.ids.length - r.bos, 0));
+    let o = 0;
+    for (const r of runs) {
+      const col = await featureColumn(this.engine, r.ids, feature, signal);
+      if (!col) return undefined;
+      out.set(col.subarray(r.bos), o);
+      o += col.length - r.bos;
+    }
+    return out;
   }
 
   /** Index into `last.tokens` of the token containing document offset `off`, or -1. */
@@ -270,6 +294,7 @@ export class DocumentAnalysis {
     this.spans = [];
     this.states = [];
     this.owners = [];
+    this.runIds = [];
   }
 }
 
@@ -277,7 +302,7 @@ export class DocumentAnalysis {
  * Activations to 5 significant digits: the hover shows 3 decimals, and full doubles made a
  * 950-token file's tokenFeatures 440 kB per keystroke.
  */
-function round(x: number): number {
+export function round(x: number): number {
   return Number(x.toPrecision(5));
 }
 

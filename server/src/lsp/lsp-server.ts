@@ -46,6 +46,7 @@ import type { EngineSession } from '../session/engine-session';
 import type { JobsPort } from '../session/ports';
 import { DEFAULT_SETTINGS, mergeSettings, type DaemonSettings } from '../session/settings';
 import { AnalysisScheduler, PROMPT_LANGUAGE, lineText, type DocState } from './analysis-scheduler';
+import { round } from './document-analysis';
 import { directiveCompletions, directiveHover } from './directive-help';
 import { tokenHoverMarkdown } from './token-hover';
 import { JobCommands } from './job-commands';
@@ -53,7 +54,14 @@ import { SteerParamsSchema } from '../../../protocol';
 import { runSteer, withFileInterventions } from '../session/steering';
 import { promptTextBefore } from './steer-prompt';
 import type { LspClient } from './lsp-client';
-import { TOKEN_FEATURES_DELTA_OPTION, TokenFeaturesNotification, jobOutcome, type JobSummary, type TokenFeaturesParams } from '../../../protocol';
+import {
+  DRAWS_TOKEN_FEATURES_OPTION,
+  TOKEN_FEATURES_DELTA_OPTION,
+  TokenFeaturesNotification,
+  jobOutcome,
+  type JobSummary,
+  type TokenFeaturesParams,
+} from '../../../protocol';
 import { SEMANTIC_TOKENS_LEGEND, SemanticTokensCache, encodeSemanticTokens } from './semantic-tokens';
 import { TokenDeltaEncoder } from './token-delta';
 
@@ -99,7 +107,8 @@ export class LspServer {
     this.settings = mergeSettings(DEFAULT_SETTINGS, this.initOptions);
     this.hasConfiguration = params.capabilities.workspace?.configuration === true;
     this.sendDeltas = (this.initOptions as Record<string, unknown> | undefined)?.[TOKEN_FEATURES_DELTA_OPTION] === true;
-    this.refreshSemanticTokens = params.capabilities.workspace?.semanticTokens?.refreshSupport === true;
+    const drawsTokens = (this.initOptions as Record<string, unknown> | undefined)?.[DRAWS_TOKEN_FEATURES_OPTION] === true;
+    this.refreshSemanticTokens = !drawsTokens && params.capabilities.workspace?.semanticTokens?.refreshSupport === true;
     this.refreshInlayHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
     const root = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     const io = (this.initOptions ?? {}) as { runsDir?: string };
@@ -111,7 +120,7 @@ export class LspServer {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
         inlayHintProvider: true,
-        semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: { delta: true }, range: false },
+        ...(drawsTokens ? {} : { semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: { delta: true }, range: false } }),
         completionProvider: { triggerCharacters: ['@'] },
         executeCommandProvider: { commands: Object.values(Commands) },
       },
@@ -255,7 +264,11 @@ export class LspServer {
     await this.analysis.flush(p.uri);
     const analysis = this.analysis.get(p.uri)?.analysis;
     const store = analysis?.engine.store;
-    const tokens = (analysis?.last?.tokens ?? []).map((t) => ({ range: t.range, act: t.top.find((f) => f.id === p.feature)?.act ?? 0 }));
+    const last = analysis?.last?.tokens ?? [];
+    // The feature's own activation on every token: the top-k lists leave out dense features and
+    // those ranking below k, which read 0 there.
+    const acts = analysis && last.length > 0 ? await analysis.featureActs(p.feature) : undefined;
+    const tokens = last.map((t, i) => ({ range: t.range, act: round(acts?.[i] ?? 0) }));
     const docMax = Math.max(0, ...tokens.map((t) => t.act));
     const scale = store?.maxAct[p.feature] ?? docMax;
     return { feature: p.feature, label: store?.label(p.feature), scale, tokens };
@@ -289,7 +302,8 @@ export class LspServer {
         const p = params as unknown as TokenFeaturesParams;
         c.notify(TokenFeaturesNotification, this.sendDeltas ? this.tokenDeltas.encode(p) : p);
         if (this.refreshSemanticTokens) c.refresh?.('semanticTokens');
-        if (this.refreshInlayHints) c.refresh?.('inlayHint');
+        // Hints are off by default (jumplens.inlayHints.enabled): no refresh, no re-request per keystroke.
+        if (this.refreshInlayHints && this.settings.inlayHints.enabled) c.refresh?.('inlayHint');
       },
     };
   }
