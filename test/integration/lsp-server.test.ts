@@ -181,7 +181,9 @@ test('focus on a dense feature (left out of every top-k list) reads its own acti
   }
   assert.equal(r.tokens.length, tf.tokens.length);
   const firing = r.tokens.filter((x) => x.act > 0).length;
-  assert.ok(firing > tf.tokens.length / 2, `the dense feature fires on ${firing} of ${tf.tokens.length} tokens in focus`);
+  // The top-k lists never hold it, so reading them gave 0 everywhere.
+  assert.ok(firing > 0, `the dense feature fires on ${firing} of ${tf.tokens.length} tokens in focus`);
+  assert.equal(firing, Array.from(want).filter((v) => v > 0).length);
   for (let i = 0; i < want.length; i++)
     assert.ok(Math.abs(r.tokens[i].act - want[i]) <= 1e-3 * Math.max(1, want[i]), `token ${i}: ${r.tokens[i].act} vs ${want[i]}`);
   assert.equal(r.scale, store.maxAct[feature]);
