@@ -54,7 +54,12 @@ before(() => {
   client = new Recorder((uri) => texts.get(uri) ?? '');
   daemon = new Daemon(() => server.settings);
   server = new LspServer(client, daemon.lspDeps());
-  server.initialize({ processId: null, rootUri: null, capabilities: {}, initializationOptions: { debounceMs: 0, languages: ['plaintext'], runsDir: path.join(tmp.dir, 'runs') } });
+  server.initialize({
+    processId: null,
+    rootUri: null,
+    capabilities: {},
+    initializationOptions: { debounceMs: 0, languages: ['plaintext'], runsDir: path.join(tmp.dir, 'runs') },
+  });
 });
 after(async () => {
   server.shutdown();
