@@ -42,6 +42,10 @@ export const Commands = {
 
 export interface TokenFeaturesParams {
   uri: string;
+  /**
+   * The version analysed. One a newer edit superseded is still sent when that edit leaves its
+   * tokens' text as it was (typed after them): its ranges hold in the newer version too.
+   */
   version: number;
   /** Index of the first token whose features were recomputed for this version (0 = all; tokens.length = none). */
   recomputedFrom: number;

@@ -1,5 +1,6 @@
-// Per-document analysis: debounces changes, cancels work on older versions, leases each document's
-// engine (settings + its `.jlp` directives) from the session, runs the analysis and publishes its
+// Per-document analysis: debounces changes, cancels work on older versions (publishing a superseded
+// one that finished when the newer edit lies after its tokens), leases each document's engine
+// (settings + its `.jlp` directives) from the session, runs the analysis and publishes its
 // features and diagnostics. One chain per document: analyses of a document share its KV cache.
 import type { Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -12,6 +13,7 @@ import { documentSettings, type DocumentSettings } from './document-settings';
 import type { LspClient } from './lsp-client';
 import { parsePromptFile, wholeDocument } from './prompt-file';
 import { usableInterventions } from './steer-directives';
+import { stillHolds } from './superseded-result';
 
 /** `.jlp` documents are read as prompt files (directives, comments, `---`); others as plain text. */
 export const PROMPT_LANGUAGE = 'jumplens-prompt';
@@ -191,7 +193,12 @@ export class AnalysisScheduler {
         signal,
       });
       if (!r) return;
-      if (st.focus === focus) st.focus = undefined;
+      if (signal.aborted) {
+        // Superseded while the model ran: still published when the newer text leaves every token it
+        // coloured as it was (typed after them), so the next analysis is not the first to colour them.
+        const now = this.documents.get(uri);
+        if (this.states.get(uri) !== st || !now || !this.isAnalyzed(now) || !stillHolds(r, text, now.getText(), (p) => doc.offsetAt(p))) return;
+      } else if (st.focus === focus) st.focus = undefined;
       const latencyMs = performance.now() - receivedAt;
       this.session.lastLatencyMs = latencyMs;
       this.client.notify(TokenFeaturesNotification, { uri, latencyMs, ...r } satisfies TokenFeaturesParams);

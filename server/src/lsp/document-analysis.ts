@@ -67,7 +67,11 @@ export class DocumentAnalysis {
 
   constructor(readonly engine: Engine) {}
 
-  /** Analyses the document; returns undefined when `signal` aborted it (state stays consistent). */
+  /**
+   * Analyses the document; returns undefined when `signal` aborted it before its model work was
+   * done (state stays consistent). Aborted later, the finished result is returned: the caller
+   * decides whether the newer text leaves it valid.
+   */
   async update(inp: AnalyzeInput): Promise<AnalysisResult | undefined> {
     const { model } = this.engine;
     const keep = denseKeepMask(this.engine);
@@ -162,7 +166,6 @@ export class DocumentAnalysis {
       }
       flat += n;
     }
-    if (inp.signal?.aborted) return undefined;
 
     const spans: TokenSpan[] = [];
     const states: TokenState[] = [];

@@ -68,7 +68,8 @@ export class PromptAnalysis {
 
   /**
    * Brings the cache and states to `ids`. Returns the first position recomputed (ids.length when
-   * nothing was), or undefined when `signal` aborted it; the state stays consistent either way.
+   * nothing was), or undefined when `signal` aborted it before its last chunk ran; the state stays
+   * consistent either way.
    */
   async update(ids: readonly number[], topK: number, signal?: AbortSignal): Promise<number | undefined> {
     const { model, sae, hook } = this.engine;
@@ -107,7 +108,9 @@ export class PromptAnalysis {
       // Let newer messages (a newer version, a hover) in between chunks.
       await new Promise((r) => setImmediate(r));
     }
-    return signal?.aborted ? undefined : p;
+    // Aborted after the last chunk ran: the work is done, and the caller may still publish it (a
+    // newer edit that lies after these tokens leaves them valid).
+    return p;
   }
 
   /** A leading BOS is never steered (splice.ts's steerStart). */
