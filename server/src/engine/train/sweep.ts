@@ -305,7 +305,8 @@ function readRows(out: string): FrontierRow[] {
 function writeOutputs(cfg: SweepConfig, rows: FrontierRow[], hook: string, seconds: number): void {
   const f = path.join(cfg.out, 'frontier.json');
   const prev = existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { siteSeconds?: Record<string, number> }).siteSeconds : undefined;
-  const siteSeconds = { ...prev, ...(seconds > 1 ? { [hook]: Math.round(seconds) } : {}) };
+  // Summed over invocations: a site trained in parts (stopped, resumed, runs added) reports its total.
+  const siteSeconds = { ...prev, ...(seconds > 1 ? { [hook]: Math.round((prev?.[hook] ?? 0) + seconds) } : {}) };
   writeJsonAtomic(f, { config: cfg, siteSeconds, rows });
   writeFileAtomic(path.join(cfg.out, 'frontier.csv'), toCsv(rows));
   const table = compareAtL0(rows, cfg.compareAt ?? DEFAULT_COMPARE_AT);
