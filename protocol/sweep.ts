@@ -2,7 +2,7 @@
 // sparsity levels, a per-architecture learning-rate search) and the rows it writes, which the
 // dashboard's frontier view also reads. Pure zod, like train.ts, because the webview bundles it.
 import { z } from 'zod';
-import { ARCHITECTURES, ARCHITECTURE_INFO, TrainConfigSchema } from './train';
+import { ARCHITECTURES, ARCHITECTURE_INFO, configError, TrainConfigSchema } from './train';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const positiveInt = z.number().int('must be a positive integer').positive('must be a positive integer');
@@ -75,11 +75,7 @@ export type SweepRun = z.infer<typeof SweepRunSchema>;
 /** Parses a sweep config read from `source`; throws `<source>: field "<path>": <problem>`. */
 export function parseSweepConfig(raw: unknown, source = 'sweep config'): SweepConfig {
   const r = SweepConfigSchema.safeParse(raw);
-  if (!r.success) {
-    const iss = r.error.issues[0];
-    const field = iss.path.join('.');
-    throw new Error(field ? `${source}: field "${field}": ${iss.message}` : `${source}: ${iss.message}`);
-  }
+  if (!r.success) throw configError(source, r.error);
   return r.data;
 }
 

@@ -298,6 +298,13 @@ export type SparsityPenalty = NonNullable<TrainConfig['sparsityPenalty']>;
 /** What a config may leave out because TRAIN_DEFAULTS has it (steps may come from trainTokens). */
 const TrainConfigInput = TrainConfigSchema.partial({ lr: true, batchSize: true, seed: true, steps: true });
 
+/** A config file's first problem as `<source>: field "<path>": <problem>` (the field left out at the top level). */
+export function configError(source: string, error: z.ZodError): Error {
+  const iss = error.issues[0];
+  const field = iss.path.join('.');
+  return new Error(field ? `${source}: field "${field}": ${iss.message}` : `${source}: ${iss.message}`);
+}
+
 /**
  * Validates a training config read from `source` (a file name or "train config") and fills lr,
  * batchSize and seed from TRAIN_DEFAULTS. Unknown keys pass through (sweeps add `label`). Throws
@@ -305,11 +312,7 @@ const TrainConfigInput = TrainConfigSchema.partial({ lr: true, batchSize: true, 
  */
 export function parseTrainConfig(raw: unknown, source = 'train config'): TrainConfig {
   const r = TrainConfigInput.safeParse(raw);
-  if (!r.success) {
-    const iss = r.error.issues[0];
-    const field = iss.path.join('.');
-    throw new Error(field ? `${source}: field "${field}": ${iss.message}` : `${source}: ${iss.message}`);
-  }
+  if (!r.success) throw configError(source, r.error);
   const d = TRAIN_DEFAULTS;
   return { ...(raw as object), lr: d.lr, batchSize: d.batchSize, seed: d.seed, ...stripUndefined(r.data) } as TrainConfig;
 }

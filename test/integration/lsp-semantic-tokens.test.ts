@@ -5,46 +5,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { NotificationType } from 'vscode-jsonrpc';
-import { Commands, DRAWS_TOKEN_FEATURES_OPTION, Methods, SEMANTIC_TOKEN_TYPES, TOKEN_FEATURES_DELTA_OPTION, type TokenFeaturesMessage } from '../../protocol';
+import { Commands, DRAWS_TOKEN_FEATURES_OPTION, SEMANTIC_TOKEN_TYPES, TOKEN_FEATURES_DELTA_OPTION, type TokenFeaturesMessage } from '../../protocol';
 import { Daemon } from '../../server/src/daemon';
 import { LspServer } from '../../server/src/lsp/lsp-server';
-import type { LspClient } from '../../server/src/lsp/lsp-client';
 import { activationLevel } from '../../server/src/lsp/semantic-tokens';
 import { TokenState } from '../../client/src/token-state';
 import { tempDir } from '../helpers/paths';
+import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
-class Recorder implements LspClient {
-  readonly sent: { method: string; params: unknown }[] = [];
+/** A client that supports refresh requests, and records them. */
+class Recorder extends RecordingLspClient {
   readonly refreshes: string[] = [];
-  private waiters: { pred: (m: string, p: unknown) => boolean; resolve: () => void }[] = [];
-  notify<P>(type: NotificationType<P>, params: P): void {
-    this.sent.push({ method: type.method, params });
-    for (const w of [...this.waiters]) if (w.pred(type.method, params)) this.waiters.splice(this.waiters.indexOf(w), 1), w.resolve();
-  }
-  publishDiagnostics(): void {}
-  error(): void {}
-  configuration(): Promise<unknown> {
-    return Promise.resolve({});
-  }
-  progress(): Promise<undefined> {
-    return Promise.resolve(undefined);
-  }
-  refresh(what: 'semanticTokens' | 'inlayHint'): void {
-    this.refreshes.push(what);
-  }
-  tokenFeatures(uri: string, version: number): Promise<TokenFeaturesMessage> {
-    const find = () =>
-      this.sent.find(
-        (s) => s.method === Methods.tokenFeatures && (s.params as TokenFeaturesMessage).uri === uri && (s.params as TokenFeaturesMessage).version === version,
-      );
-    const seen = find();
-    if (seen) return Promise.resolve(seen.params as TokenFeaturesMessage);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no tokenFeatures v${version}`)), 60_000);
-      this.waiters.push({ pred: () => find() !== undefined, resolve: () => (clearTimeout(t), resolve(find()!.params as TokenFeaturesMessage)) });
-    });
-  }
+  refresh = (what: 'semanticTokens' | 'inlayHint'): void => void this.refreshes.push(what);
 }
 
 const tmp = tempDir('jumplens-lsp-st-');
@@ -74,7 +46,7 @@ test('semantic tokens carry levels, refreshes follow analysis, an edit arrives a
   const text = 'Once upon a time, there was a little girl named Lily.\nShe loved to play in the park with her dog.';
   const state = new TokenState();
   server.didOpen({ textDocument: { uri, languageId: 'jumplens-prompt', version: 1, text } });
-  const first = state.update(await client.tokenFeatures(uri, 1));
+  const first = state.update(await client.tokenFeatures<TokenFeaturesMessage>(uri, 1));
   assert.ok(client.refreshes.includes('semanticTokens') && client.refreshes.includes('inlayHint'), 'refreshes after the analysis');
   const st = await server.semanticTokensFull({ textDocument: { uri } });
   // Semantic tokens are single-line: a token spanning lines is cut at its first line's end (a bare newline leaves nothing).
@@ -99,7 +71,7 @@ test('semantic tokens carry levels, refreshes follow analysis, an edit arrives a
     textDocument: { uri, version: 2 },
     contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 3 } }, text: 'He' }],
   });
-  const msg = await client.tokenFeatures(uri, 2);
+  const msg = await client.tokenFeatures<TokenFeaturesMessage>(uri, 2);
   assert.equal(msg.delta?.baseVersion, 1);
   // The first line's tokens (before the edit, so unchanged) are not re-sent.
   const line0 = first.tokens.filter((t) => t.range.end.line === 0).length;
@@ -122,7 +94,7 @@ test('semantic tokens carry levels, refreshes follow analysis, an edit arrives a
   // The merged list equals a fresh full analysis of the edited text.
   const uri2 = 'file:///st-fresh.jlp';
   server.didOpen({ textDocument: { uri: uri2, languageId: 'jumplens-prompt', version: 1, text: text.replace('\nShe', '\nHe') } });
-  const fresh = await client.tokenFeatures(uri2, 1);
+  const fresh = await client.tokenFeatures<TokenFeaturesMessage>(uri2, 1);
   assert.equal(fresh.delta, undefined);
   // Same tokens, ranges and feature ids; activations to float32 noise (the cached run and a fresh
   // one sum in different orders, and the wire rounds to 5 significant digits).
@@ -152,7 +124,7 @@ test('a client that draws tokenFeatures itself (VS Code) gets no semantic tokens
     assert.equal(init.capabilities.semanticTokensProvider, undefined);
     const uri = 'file:///draws.jlp';
     s.didOpen({ textDocument: { uri, languageId: 'jumplens-prompt', version: 1, text: 'Once upon a time, there was a little girl.' } });
-    const tf = await c.tokenFeatures(uri, 1);
+    const tf = await c.tokenFeatures<TokenFeaturesMessage>(uri, 1);
     assert.ok(tf.tokens.length > 5);
     assert.deepEqual(c.refreshes, [], 'no refresh asks the editor to re-request anything per analysis');
   } finally {

@@ -6,34 +6,28 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { NotificationType } from 'vscode-jsonrpc';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Methods, type TokenFeaturesParams } from '../../protocol';
 import { Daemon } from '../../server/src/daemon';
 import { LspServer } from '../../server/src/lsp/lsp-server';
-import type { LspClient } from '../../server/src/lsp/lsp-client';
 import type { Engine } from '../../server/src/session/engine-session';
 import { tempDir } from '../helpers/paths';
+import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
 const BASE = 'Once upon a time, there was a little girl named Lily.';
 
 /** Each tokenFeatures sent, with the text of the server's document at that moment. */
-class Recorder implements LspClient {
+/** Records each tokenFeatures with the document's text at the moment it arrived. */
+class Recorder extends RecordingLspClient {
   readonly features: { p: TokenFeaturesParams; liveText: string }[] = [];
-  constructor(private readonly liveText: (uri: string) => string) {}
-  notify<P>(type: NotificationType<P>, params: P): void {
+  constructor(private readonly liveText: (uri: string) => string) {
+    super();
+  }
+  override notify = <P>(type: { method: string }, params: P): void => {
     if (type.method !== Methods.tokenFeatures) return;
     const p = params as unknown as TokenFeaturesParams;
     this.features.push({ p, liveText: this.liveText(p.uri) });
-  }
-  publishDiagnostics(): void {}
-  error(): void {}
-  configuration(): Promise<unknown> {
-    return Promise.resolve({});
-  }
-  progress(): Promise<undefined> {
-    return Promise.resolve(undefined);
-  }
+  };
   async until(uri: string, version: number): Promise<TokenFeaturesParams> {
     for (let i = 0; i < 3000; i++) {
       const hit = this.features.find((f) => f.p.uri === uri && f.p.version === version);

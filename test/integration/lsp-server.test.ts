@@ -8,41 +8,22 @@ import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import * as path from 'node:path';
 import { FeatureStore } from '../../server/src/engine/features/feature-store';
-import type { NotificationType } from 'vscode-jsonrpc';
 import { Commands, Methods, type JobInfo, type TokenFeaturesParams } from '../../protocol';
 import { Daemon } from '../../server/src/daemon';
 import { handleFeatureRequest } from '../../server/src/api/feature-ops';
 import { LspServer } from '../../server/src/lsp/lsp-server';
 import type { LspClient, ProgressReporter } from '../../server/src/lsp/lsp-client';
 import { REPO_ROOT, sharedFile, tempDir } from '../helpers/paths';
+import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
 const DEFAULT_SAE = path.join(REPO_ROOT, 'assets', 'default-sae');
 const TEXT = '@top-k 5\nOnce upon a time, there was a little girl named Lily.\nShe loved to play in the park with her dog.';
 
 /** Records what the server sends; `next` waits for a notification matching `pred`. */
-class RecordingClient implements LspClient {
-  readonly sent: { method: string; params: unknown }[] = [];
-  readonly errors: string[] = [];
+/** Records every work-done progress the server opens, with its begin / report / end events. */
+class RecordingClient extends RecordingLspClient {
   readonly progresses: { token: unknown; events: unknown[][] }[] = [];
-  private waiters: { method: string; pred: (p: never) => boolean; resolve: (p: unknown) => void }[] = [];
-
-  notify<P>(type: NotificationType<P>, params: P): void {
-    this.sent.push({ method: type.method, params });
-    for (const w of [...this.waiters]) {
-      if (w.method === type.method && w.pred(params as never)) {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve(params);
-      }
-    }
-  }
-  publishDiagnostics(): void {}
-  error(message: string): void {
-    this.errors.push(message);
-  }
-  configuration(): Promise<unknown> {
-    return Promise.resolve({});
-  }
-  progress(token: unknown): Promise<ProgressReporter | undefined> {
+  override progress: LspClient['progress'] = (token) => {
     const rec = { token, events: [] as unknown[][] };
     this.progresses.push(rec);
     return Promise.resolve({
@@ -50,16 +31,8 @@ class RecordingClient implements LspClient {
       report: (...a) => void rec.events.push(['report', ...a]),
       end: (m) => void rec.events.push(['end', m]),
       onCancel: () => undefined,
-    });
-  }
-  next<P>(method: string, pred: (p: P) => boolean, ms = 60_000): Promise<P> {
-    const seen = this.sent.find((s) => s.method === method && pred(s.params as P));
-    if (seen) return Promise.resolve(seen.params as P);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no ${method} in ${ms} ms`)), ms);
-      this.waiters.push({ method, pred: pred as (p: never) => boolean, resolve: (p) => (clearTimeout(t), resolve(p as P)) });
-    });
-  }
+    } satisfies ProgressReporter);
+  };
 }
 
 const tmp = tempDir('jumplens-lsp-server-');

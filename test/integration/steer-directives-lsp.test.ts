@@ -8,48 +8,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Diagnostic } from 'vscode-languageserver';
-import { Methods, type TokenFeatures, type TokenFeaturesParams } from '../../protocol';
+import type { TokenFeatures } from '../../protocol';
 import { Daemon } from '../../server/src/daemon';
 import { LspServer } from '../../server/src/lsp/lsp-server';
-import type { LspClient } from '../../server/src/lsp/lsp-client';
 import { tempDir } from '../helpers/paths';
+import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play';
 // Top-k 100 lists every feature that fires on a token (the default SAE's L0 is far below 100).
 const HEAD = '@top-k 100';
 const URI = 'file:///steer-directives-test/story.jlp';
 
-class Client implements LspClient {
-  private waiters: ((m: string, p: unknown) => void)[] = [];
-  readonly seen: { method: string; params: unknown }[] = [];
-  readonly diagnostics = new Map<string, Diagnostic[]>();
-  notify<P>(type: { method: string }, params: P): void {
-    this.seen.push({ method: type.method, params });
-    for (const w of this.waiters) w(type.method, params);
-  }
-  // A property, not a method: the server spreads its client ({ ...client }), which drops prototype methods.
-  publishDiagnostics = (uri: string, ds: Diagnostic[]): void => void this.diagnostics.set(uri, ds);
-  error(): void {}
-  configuration(): Promise<unknown> {
-    return Promise.resolve({});
-  }
-  progress(): Promise<undefined> {
-    return Promise.resolve(undefined);
-  }
-  analysed(uri: string, version: number): Promise<TokenFeaturesParams> {
-    const is = (m: string, p: unknown) =>
-      m === Methods.tokenFeatures && (p as TokenFeaturesParams).uri === uri && (p as TokenFeaturesParams).version === version;
-    const hit = this.seen.find((s) => is(s.method, s.params));
-    if (hit) return Promise.resolve(hit.params as TokenFeaturesParams);
-    return new Promise((resolve) => this.waiters.push((m, p) => is(m, p) && resolve(p as TokenFeaturesParams)));
-  }
-}
-
 const tmp = tempDir('jumplens-steer-directives-');
 let daemon: Daemon;
 let server: LspServer;
-let client: Client;
+let client: RecordingLspClient;
 let version = 1;
 let clean: TokenFeatures[];
 /** The feature with the largest activation anywhere in the prompt, and the token it has it on. */
@@ -60,7 +33,7 @@ let at: number;
 async function setText(text: string): Promise<TokenFeatures[]> {
   version++;
   server.didChange({ textDocument: { uri: URI, version }, contentChanges: [{ text }] });
-  return (await client.analysed(URI, version)).tokens;
+  return (await client.tokenFeatures(URI, version)).tokens;
 }
 
 async function hoverText(position: { line: number; character: number }): Promise<string> {
@@ -72,12 +45,12 @@ async function hoverText(position: { line: number; character: number }): Promise
 const actOf = (t: TokenFeatures, f: number) => t.top.find((x) => x.id === f)?.act ?? 0;
 
 before(async () => {
-  client = new Client();
+  client = new RecordingLspClient();
   daemon = new Daemon(() => server.settings);
   server = new LspServer(client, daemon.lspDeps());
   server.initialize({ processId: null, rootUri: null, capabilities: {}, initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs') } });
   server.didOpen({ textDocument: { uri: URI, languageId: 'jumplens-prompt', version, text: `${HEAD}\n${PROMPT}` } });
-  clean = (await client.analysed(URI, version)).tokens;
+  clean = (await client.tokenFeatures(URI, version)).tokens;
   let best = 0;
   clean.forEach((t, i) => {
     if (t.top[0] && t.top[0].act > best) [best, F, at] = [t.top[0].act, t.top[0].id, i];

@@ -7,60 +7,28 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import WebSocket from 'ws';
-import { Commands, Methods, type SteerResult, type TokenFeaturesParams } from '../../protocol';
+import { Commands, type SteerResult } from '../../protocol';
 import { Daemon } from '../../server/src/daemon';
 import { LspServer } from '../../server/src/lsp/lsp-server';
-import type { LspClient } from '../../server/src/lsp/lsp-client';
 import { tempDir } from '../helpers/paths';
+import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play';
 const FEATURE = 113;
 const URI = 'file:///steer-test/story.jlp';
 
-class Client implements LspClient {
-  private waiters: ((m: string, p: unknown) => void)[] = [];
-  readonly seen: { method: string; params: unknown }[] = [];
-  notify<P>(type: { method: string }, params: P): void {
-    this.seen.push({ method: type.method, params });
-    for (const w of this.waiters) w(type.method, params);
-  }
-  publishDiagnostics(): void {}
-  error(): void {}
-  configuration(): Promise<unknown> {
-    return Promise.resolve({});
-  }
-  progress(): Promise<undefined> {
-    return Promise.resolve(undefined);
-  }
-  analysed(uri: string, version: number): Promise<TokenFeaturesParams> {
-    const hit = this.seen.find(
-      (s) => s.method === Methods.tokenFeatures && (s.params as TokenFeaturesParams).uri === uri && (s.params as TokenFeaturesParams).version === version,
-    );
-    if (hit) return Promise.resolve(hit.params as TokenFeaturesParams);
-    return new Promise((resolve) =>
-      this.waiters.push(
-        (m, p) =>
-          m === Methods.tokenFeatures &&
-          (p as TokenFeaturesParams).uri === uri &&
-          (p as TokenFeaturesParams).version === version &&
-          resolve(p as TokenFeaturesParams),
-      ),
-    );
-  }
-}
-
 const tmp = tempDir('jumplens-steer-lsp-');
 let daemon: Daemon;
 let server: LspServer;
-let client: Client;
+let client: RecordingLspClient;
 
 before(async () => {
-  client = new Client();
+  client = new RecordingLspClient();
   daemon = new Daemon(() => server.settings);
   server = new LspServer(client, daemon.lspDeps());
   server.initialize({ processId: null, rootUri: null, capabilities: {}, initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs') } });
   server.didOpen({ textDocument: { uri: URI, languageId: 'jumplens-prompt', version: 1, text: `# a story\n${PROMPT}\n---\nBen said, "No!"` } });
-  await client.analysed(URI, 1);
+  await client.tokenFeatures(URI, 1);
 });
 after(async () => {
   server.shutdown();

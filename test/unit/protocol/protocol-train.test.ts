@@ -59,3 +59,15 @@ test('parseTrainConfig names the source and the field, fills lr / batch size / s
   assert.throws(() => parseTrainConfig({ ...base, bandwidth: Infinity }), /train config: field "bandwidth"/);
   assert.throws(() => parseTrainConfig([1, 2], 'e.json'), /e\.json/);
 });
+
+test('parseSweepConfig names the file and the field of the first problem', () => {
+  const ok = { model: 'm', corpus: 'c', hooks: ['h'], out: 'o', runs: [{ architecture: 'topk', k: [4, 8] }] };
+  assert.deepEqual(sweepHooks(parseSweepConfig(ok, 's.json')), ['h']);
+  assert.throws(() => parseSweepConfig({ ...ok, hooks: undefined }, 's.json'), /^Error: s\.json: give "hook" or "hooks"/);
+  assert.throws(
+    () => parseSweepConfig({ ...ok, runs: [{ architecture: 'relu6', k: 4 }] }, 's.json'),
+    /s\.json: field "runs\.0\.architecture": unknown architecture "relu6"/,
+  );
+  assert.throws(() => parseSweepConfig({ ...ok, common: { batchSize: 0 } }, 's.json'), /s\.json: field "common\.batchSize": must be an integer ≥ 1/);
+  assert.throws(() => parseSweepConfig({ ...ok, lrSearch: { hook: 'h', lrs: [0.01] } }, 's.json'), /field "lrSearch\.lrs"/);
+});
