@@ -44,6 +44,12 @@ function fromMetrics(m: Metrics): { l0?: number; fvu?: number; deltaLoss?: numbe
   return { l0: m['metrics/l0'], fvu: m['metrics/fvu'] ?? (ev === undefined ? undefined : 1 - ev), deltaLoss: m.delta_lm_loss };
 }
 
+/** How a notification names an SAE: the one bundled with the extension by that, any other by its path. */
+export function saeName(sae: string | undefined): string {
+  if (!sae) return 'the SAE';
+  return /[\\/]assets[\\/]default-sae[\\/]?$/.test(sae) ? 'the bundled default SAE' : sae;
+}
+
 function doneMessage(job: JobInfo): { text: string; sae?: string } {
   const r = (job.result ?? {}) as Record<string, unknown>;
   switch (job.spec.kind) {
@@ -56,7 +62,7 @@ function doneMessage(job: JobInfo): { text: string; sae?: string } {
     }
     case 'eval': {
       const m = metricsLine(fromMetrics((r.metrics ?? {}) as Metrics));
-      return { text: `Evaluation of ${job.spec.sae ?? 'the SAE'}${m ? `: ${m}` : ' finished'}` };
+      return { text: `Evaluation of ${saeName(job.spec.sae)}${m ? `: ${m}` : ' finished'}` };
     }
     case 'sweepThreshold': {
       const rows = Array.isArray(r.rows) ? (r.rows as { scale: number; l0: number; fvu: number; delta_lm_loss: number }[]) : [];

@@ -136,7 +136,7 @@ test('Threshold Sweep on defaults: one L0 / FVU / Δ LM loss row per scale', { s
 });
 
 test('Evaluate SAE on defaults: L0, FVU and Δ LM loss of the bundled SAE', { skip: missing }, async () => {
-  await runJob('Evaluate SAE', 'eval', new RegExp(`Evaluation of .*default-sae: L0 ${num} · FVU ${num} · Δ LM loss -?${num}`), 300_000);
+  await runJob('Evaluate SAE', 'eval', new RegExp(`Evaluation of the bundled default SAE: L0 ${num} · FVU ${num} · Δ LM loss -?${num}`), 300_000);
 });
 
 test('Build Feature Store on defaults: built from about jumplens.jobs.evalTokens tokens into the run folder', { skip: missing }, async () => {

@@ -42,6 +42,11 @@ test('eval, sweep and feature-store outcomes read their own result shapes; only 
   const ev = jobNotice(job({ kind: 'eval', sae: '/s' }, 'done', { result: { metrics: { 'metrics/l0': 20, 'metrics/fvu': 0.1, delta_lm_loss: 0.2 } } }), false)!;
   assert.equal(ev.message, 'JumpLens: Evaluation of /s: L0 20.0 · FVU 0.100 · Δ LM loss 0.200');
   assert.deepEqual(ev.actions, [ACTION_DASHBOARD, ACTION_RUN_FOLDER]);
+  const bundled = jobNotice(
+    job({ kind: 'eval', sae: '/home/u/.vscode/extensions/jumplens.jumplens-0.1.0/assets/default-sae' }, 'done', { result: { metrics: {} } }),
+    false,
+  )!;
+  assert.equal(bundled.message, 'JumpLens: Evaluation of the bundled default SAE finished');
   const rows = [
     { scale: 0.5, l0: 40, fvu: 0.05, delta_lm_loss: 0.1, loss_recovered: 0.9 },
     { scale: 2, l0: 4, fvu: 0.3, delta_lm_loss: 0.9, loss_recovered: 0.4 },
