@@ -36,7 +36,7 @@ export interface Comparison {
   targets: number[];
   architectures: string[];
   rows: ComparisonRow[];
-  /** Runs left out: FVU ≥ 1, worse than reconstructing every token as the mean (the run failed). */
+  /** Runs left out: FVU ≥ 1 (worse than the mean), or beaten on both L0 and FVU by a run of the same architecture. */
   excluded: (FrontierPoint & { reason: string })[];
 }
 
@@ -63,11 +63,31 @@ export function interpolateLogX(pts: readonly { x: number; y: number }[], x: num
 }
 
 export function compareAtL0(all: readonly FrontierPoint[], targets: readonly number[]): Comparison {
+  // Each architecture's frontier is its Pareto set: a run beaten on both L0 and FVU by a run of the
+  // same architecture at the site (a collapsed run: most latents dead) is not interpolated through.
+  const dominatedBy = (p: FrontierPoint) =>
+    all.find(
+      (q) =>
+        q !== p &&
+        !failedRun(q) &&
+        q.hook === p.hook &&
+        q.architecture === p.architecture &&
+        q['metrics/l0'] <= p['metrics/l0'] &&
+        q['metrics/fvu'] < p['metrics/fvu'],
+    );
   const excluded = all.flatMap((p) => {
-    const reason = failedRun(p);
+    const d = dominatedBy(p);
+    const reason =
+      failedRun(p) ??
+      (d ? `beaten on both L0 and FVU by ${d.name ?? d.architecture} (L0 ${d['metrics/l0'].toFixed(2)}, FVU ${d['metrics/fvu'].toFixed(3)})` : undefined);
     return reason ? [{ ...p, reason }] : [];
   });
-  const points = all.filter((p) => !failedRun(p));
+  const points = all.filter(
+    (p) =>
+      !excluded.some(
+        (e) => e.hook === p.hook && e.architecture === p.architecture && e['metrics/l0'] === p['metrics/l0'] && e['metrics/fvu'] === p['metrics/fvu'],
+      ),
+  );
   const hooks = [...new Set(points.map((p) => p.hook))];
   const archs = [...new Set(points.map((p) => p.architecture))];
   const rows: ComparisonRow[] = [];

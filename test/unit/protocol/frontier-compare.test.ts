@@ -82,3 +82,22 @@ test('a failed run (FVU ≥ 1) is left out of the interpolation and listed; Jump
   assert.ok(m.delta > 0, `delta margin ${m.delta}`);
   assert.match(comparisonMarkdown(c), /Left out: gated-bad \(L0 12\.00\): FVU 2\.500 ≥ 1/);
 });
+
+test('a run beaten on both L0 and FVU by its own architecture is left out of the interpolation', () => {
+  const p = (l0: number, fvu: number, name: string) => ({
+    hook: 'h',
+    architecture: 'jumprelu',
+    name,
+    'metrics/l0': l0,
+    'metrics/fvu': fvu,
+    delta_lm_loss: fvu,
+  });
+  const c = compareAtL0([p(10, 0.09, 'a'), p(22, 0.6, 'collapsed'), p(30, 0.015, 'b')], [20]);
+  assert.deepEqual(
+    c.excluded.map((e) => e.name),
+    ['collapsed'],
+  );
+  assert.match(c.excluded[0].reason, /beaten on both L0 and FVU by a \(L0 10\.00, FVU 0\.090\)/);
+  const v = c.rows[0].at.jumprelu!.fvu;
+  assert.ok(v < 0.09 && v > 0.015, `interpolated between a and b: ${v}`);
+});
