@@ -21,6 +21,7 @@ async function render(spec: Record<string, unknown>): Promise<string> {
   return svg;
 }
 
+/** `logY`: FVU on a log axis (Δ LM loss stays linear: it can be ≤ 0 where an SAE barely matters). */
 export function paretoSvg(rows: ParetoRow[], title: string, opts: { logY?: boolean } = {}): Promise<string> {
   const panel = (y: string, yTitle: string) => ({
     width: 320,
@@ -28,7 +29,7 @@ export function paretoSvg(rows: ParetoRow[], title: string, opts: { logY?: boole
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'metrics/l0', type: 'quantitative', title: 'L0 (active latents per token)', scale: { type: 'log' } },
-      y: { field: y, type: 'quantitative', title: yTitle, scale: opts.logY ? { type: 'log' } : { zero: false } },
+      y: { field: y, type: 'quantitative', title: yTitle, scale: opts.logY && y === 'metrics/fvu' ? { type: 'log' } : { zero: false } },
       color: { field: 'architecture', type: 'nominal', title: 'architecture' },
       order: { field: 'metrics/l0', type: 'quantitative' },
     },
