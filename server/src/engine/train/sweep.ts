@@ -53,9 +53,6 @@ interface SiteRun {
   train: TrainConfig;
 }
 
-/** Runs this process has started training, so a site pass that trained nothing is told apart. */
-let trainedRuns = 0;
-
 const siteSlug = (hook: string) => hook.replace(/[^\w.-]/g, '_');
 
 export async function runSweep(cfg: SweepConfig, opts: SweepOptions = {}): Promise<FrontierRow[]> {
@@ -73,15 +70,14 @@ export async function runSweep(cfg: SweepConfig, opts: SweepOptions = {}): Promi
       const site = await siteData(cfg, model, hook, log);
       const siteRuns = runs.map((r) => siteRun(cfg, hook, r, r.ownLr ?? lrs[r.label] ?? r.train.lr, workDir));
       const t0 = Date.now();
-      const trainedBefore = trainedRuns;
-      const done = await trainAndEvaluate(cfg, model, site, siteRuns, log, opts.shouldStop);
+      const { rows: done, trained } = await trainAndEvaluate(cfg, model, site, siteRuns, log, opts.shouldStop);
       for (const row of done) {
         const i = rows.findIndex((r) => r.hook === row.hook && r.name === row.name);
         if (i >= 0) rows[i] = row;
         else rows.push(row);
       }
       // A pass that only re-read finished runs (to redraw the outputs) adds no wall time.
-      writeOutputs(cfg, rows, hook, trainedRuns > trainedBefore ? (Date.now() - t0) / 1000 : 0);
+      writeOutputs(cfg, rows, hook, trained ? (Date.now() - t0) / 1000 : 0);
       await writeSitePlots(cfg, hook, rows, siteRuns);
     }
     return rows;
@@ -126,7 +122,7 @@ function readCurve(file: string, upTo: number): CurvePoint[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as CurvePoint[]).filter((p) => p.step <= upTo);
 }
 
-/** Trains the runs without an eval.json in lockstep, evaluates each, returns every run's row. */
+/** Trains the runs without an eval.json in lockstep, evaluates each; returns every run's row and whether any trained. */
 async function trainAndEvaluate(
   cfg: SweepConfig,
   model: LanguageModel,
@@ -134,7 +130,7 @@ async function trainAndEvaluate(
   runs: SiteRun[],
   log: (s: string) => void,
   shouldStop?: () => boolean,
-): Promise<FrontierRow[]> {
+): Promise<{ rows: FrontierRow[]; trained: boolean }> {
   const rows: FrontierRow[] = [];
   const pending = runs.filter((r) => {
     const f = path.join(r.result, 'eval.json');
@@ -143,8 +139,7 @@ async function trainAndEvaluate(
     rows.push(JSON.parse(readFileSync(f, 'utf8')) as FrontierRow);
     return false;
   });
-  if (pending.length === 0) return rows;
-  trainedRuns += pending.length;
+  if (pending.length === 0) return { rows, trained: false };
   const metadata = {
     model_name: model.config.name,
     hook_name: site.hook,
@@ -188,7 +183,7 @@ async function trainAndEvaluate(
     });
     if (stopped) {
       log(`${site.hook}: stopped; rerun the same command to resume from the checkpoints in ${path.dirname(pending[0].work)}`);
-      return rows;
+      return { rows, trained: true };
     }
     for (const [i, t] of trainers.entries()) {
       if (failed.has(i)) continue;
@@ -228,7 +223,7 @@ async function trainAndEvaluate(
         `${site.hook} ${r.run.name}: L0 ${m.metrics['metrics/l0'].toFixed(2)}  FVU ${m.metrics['metrics/fvu'].toFixed(4)}  Δ LM loss ${lm.delta_lm_loss.toFixed(4)}`,
       );
     }
-    return rows;
+    return { rows, trained: true };
   } finally {
     for (const t of trainers) t.dispose();
   }
@@ -261,7 +256,7 @@ async function lrSearch(
       trials.push(siteRun(cfg, s.hook, named, lr, workDir, 'lr-search'));
     }
   }
-  const rows = await trainAndEvaluate(cfg, model, site, trials, log, shouldStop);
+  const { rows } = await trainAndEvaluate(cfg, model, site, trials, log, shouldStop);
   const failed = (t: SiteRun) => existsSync(path.join(t.result, 'failed.json'));
   if (trials.some((t) => !failed(t) && !rows.some((r) => r.name === t.run.name))) return undefined;
   const byLabel: Record<string, LrTrial[]> = {};
