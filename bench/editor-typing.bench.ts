@@ -1,31 +1,57 @@
 // How fast colours follow typing as the user sees them: the packaged .vsix in code-server (no
-// JumpLens settings), Playwright typing at 60 ms per character at the end of a prompt, and for each
-// keystroke the time from its keydown in the page to the first frame where the character it typed
-// sits inside a coloured decoration chip in the DOM. Beside it, the daemon's own latency (change
-// received → jumplens/tokenFeatures sent, debounce included) as the status bar shows it.
-// Characters whose token stays uncoloured (no feature above the lowest level) have no signal and
-// are counted, not timed. Skipped, with a line saying so, when code-server is not installed.
-import { mkdtempSync, rmSync } from 'node:fs';
+// JumpLens settings), Playwright typing at 60 ms per character at the end of a prompt and then on
+// two new lines, and for each keystroke the time from its keydown in the page to the first painted
+// frame where the character it typed shows the colour its token has in the daemon's analysis of
+// the text as typed so far. That analysis comes from the same unpacked .vsix daemon replaying the
+// keystrokes one by one beforehand (test/helpers/unpacked-daemon.ts): a keystroke whose token is
+// then uncoloured (a trailing space, a word's first letters that no feature fires on) has no colour
+// to wait for and is counted, not timed; timing such a character until the next word coloured it
+// measured the next keystroke's latency plus the 60 ms between them. The colour counts once the
+// chip over the character has that token's level (read from its alpha), or the level a later
+// keystroke's analysis gives it. Frames are sampled after they paint (a message posted from an
+// animation frame runs after that frame's rendering).
+// The reference, measured in the same run: the same typing into code-server with only
+// bench/decoration-echo installed, which colours each character in the change event that reports
+// it, so its latency is the editor's own keystroke → extension host → decoration → paint round
+// trip, the floor under any extension's colours. The daemon's own latency is the keystroke bench.
+// Skipped, with a line saying so, when code-server is not installed.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { Methods, type TokenFeaturesMessage } from '../protocol';
+import { LEVELS, alphaOf, tokenLevel } from '../client/src/intensity';
+import { TokenState } from '../client/src/token-state';
 import { decorated, missingTools, newUserEnv, openFile, packageExtension, startSession, statusText } from '../test/e2e/code-server';
+import { unpackVsix } from '../test/helpers/package-vsix';
+import { startUnpackedDaemon } from '../test/helpers/unpacked-daemon';
 import type { BenchRow } from './index';
 
 const DELAY_MS = 60;
+const FILE = 'typing.jlp';
 const PROMPT = 'Once upon a time, there was a little girl.';
-// 64 keystrokes of words a TinyStories model knows, so most new tokens get a colour; the whole line
+// 61 keystrokes of words a TinyStories model knows, so most new tokens get a colour; the whole line
 // stays inside a 1400 px window with the side bars hidden.
 const TYPED = ' She loved to play outside in the park with her big red ball.';
+/**
+ * What each pass types, each on a new line (Enter between them, not timed). The new lines start
+ * without the space: the editor would carry a line's leading space to the next as indentation.
+ */
+const PASSES = [TYPED, TYPED.slice(1), TYPED.slice(1)];
 const SETTLE_MS = 2500;
+/** Typing starts once the page has run no task over 50 ms for this long (startup work is not typing latency)... */
+const QUIET_MS = 2000;
+/** ...or after this long, whichever comes first. */
+const QUIET_MAX_MS = 20_000;
 
 interface Frame {
   t: number;
   /** Right edge (px) of the typed line's text. */
   text: number;
-  /** [left, right] of each coloured decoration chip on that line. */
-  chips: [number, number][];
-  /** The status bar's latency figure, when it shows one. */
-  latency?: number;
+  /** [left, right, level] of each coloured decoration chip on that line. */
+  chips: [number, number, number][];
 }
 
 function pct(xs: number[], p: number): number {
@@ -34,16 +60,91 @@ function pct(xs: number[], p: number): number {
 }
 
 /**
- * Starts recording keydowns and, every animation frame, the typed line's text edge and chips (as
- * `window.__jl`). Plain JS source: tsx's name helpers do not exist in the page.
+ * Per pass, per typed character, its colour level in the daemon's analysis of each version:
+ * `levels[pass][v][i]` for the text after that pass's keystroke v (0-based), character i of PASSES[pass].
+ * From the unpacked .vsix's daemon, started as the extension starts it, given the keystrokes
+ * (and the Enter between passes) one at a time.
+ */
+async function expectedLevels(ext: string, workspace: string): Promise<number[][][]> {
+  const d = await startUnpackedDaemon(ext, workspace);
+  try {
+    const uri = `file://${path.join(workspace, FILE)}`;
+    const state = new TokenState();
+    let version = 1;
+    const analysed = async () => {
+      const v = version;
+      const msg = (await d.waitFor(Methods.tokenFeatures, (p: TokenFeaturesMessage) => p.uri === uri && p.version === v, 180_000)) as TokenFeaturesMessage;
+      return state.update(msg);
+    };
+    const type = async (at: { line: number; character: number }, text: string) => {
+      version++;
+      await d.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ range: { start: at, end: at }, text }] });
+      return analysed();
+    };
+    await d.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'jumplens-prompt', version, text: PROMPT } });
+    await analysed();
+    const levels: number[][][] = [];
+    for (const [pass, typed] of PASSES.entries()) {
+      const col0 = pass === 0 ? PROMPT.length : 0;
+      if (pass > 0) await type({ line: pass - 1, character: (pass === 1 ? PROMPT.length : 0) + PASSES[pass - 1].length }, '\n');
+      const perVersion: number[][] = [];
+      for (let v = 0; v < typed.length; v++) {
+        const p = await type({ line: pass, character: col0 + v }, typed[v]);
+        perVersion.push(
+          Array.from({ length: v + 1 }, (_, i) => {
+            const c = col0 + i;
+            const t = p.tokens.find((t) => t.range.start.line === pass && t.range.start.character <= c && c < t.range.end.character);
+            return t ? tokenLevel(t) : 0;
+          }),
+        );
+      }
+      levels.push(perVersion);
+    }
+    return levels;
+  } finally {
+    await d.close();
+  }
+}
+
+/** Resolves once the page has had no long task for QUIET_MS, or after QUIET_MAX_MS. */
+async function quiet(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    window.__jlLongTask = performance.now();
+    window.__jlLongTasks ??= new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__jlLongTask = e.startTime + e.duration; });
+    window.__jlLongTasks.observe({ type: 'longtask', buffered: false });
+  })()`);
+  const until = Date.now() + QUIET_MAX_MS;
+  while (Date.now() < until) {
+    const idle = (await page.evaluate('performance.now() - window.__jlLongTask')) as number;
+    if (idle >= QUIET_MS) return;
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * Starts recording keydowns and, after every painted frame, the typed line's text edge and chips
+ * (as `window.__jl`). A rendering update (animation-frame callbacks, layout, paint) is one task;
+ * a message posted from an animation-frame callback runs after it. The chip's level is read back
+ * from its background alpha (intensity.ts: one alpha per level). Plain JS source: tsx's name
+ * helpers do not exist in the page.
  */
 const RECORDER = `(() => {
   const w = window;
-  w.__jl = { keys: [], frames: [], stop: false };
-  document.addEventListener('keydown', (e) => { if (e.key.length === 1) w.__jl.keys.push(performance.now()); }, true);
+  const alphas = ${JSON.stringify(Array.from({ length: LEVELS }, (_, l) => alphaOf(l + 1)))};
+  w.__jl = { origin: performance.timeOrigin, keys: [], frames: [], stop: false };
+  // Once per page: each pass starts a new recording.
+  if (!w.__jlKeys) {
+    w.__jlKeys = true;
+    document.addEventListener('keydown', (e) => { if (e.key.length === 1 && !w.__jl.stop) w.__jl.keys.push(performance.now()); }, true);
+  }
   const editor = document.querySelector('.editor-instance .monaco-editor');
-  const tick = () => {
-    if (w.__jl.stop) return;
+  const levelOf = (bg) => {
+    const m = /rgba?\\(([^)]*)\\)/.exec(bg);
+    const a = m ? Number(m[1].split(',')[3] ?? 1) : 0;
+    const l = alphas.findIndex((x) => Math.abs(x - a) < 0.005);
+    return l + 1;
+  };
+  const sample = () => {
     // The typed line: the one holding the cursor.
     const c = editor.querySelector('.cursor')?.getBoundingClientRect();
     const mid = c ? c.top + c.height / 2 : -1;
@@ -51,51 +152,148 @@ const RECORDER = `(() => {
       const r = l.getBoundingClientRect();
       return mid >= r.top && mid < r.bottom;
     });
-    if (line) {
-      const lr = line.getBoundingClientRect();
-      const spans = line.querySelectorAll('span span');
-      const text = spans.length ? spans[spans.length - 1].getBoundingClientRect().right : lr.left;
-      const chips = [];
-      for (const el of editor.querySelectorAll('.view-overlays [class*="ced-"]')) {
-        const r = el.getBoundingClientRect();
-        const m = r.top + r.height / 2;
-        if (m < lr.top || m >= lr.bottom || r.width <= 0) continue;
-        if (getComputedStyle(el).backgroundColor === 'rgba(0, 0, 0, 0)') continue;
-        chips.push([r.left, r.right]);
-      }
-      const st = document.querySelector('.statusbar-item[id*="jumplens.status"]')?.getAttribute('aria-label') ?? '';
-      const lat = /(\\d+) ms/.exec(st);
-      w.__jl.frames.push({ t: performance.now(), text, chips, latency: lat ? Number(lat[1]) : undefined });
+    if (!line) return;
+    const lr = line.getBoundingClientRect();
+    const spans = line.querySelectorAll('span span');
+    const text = spans.length ? spans[spans.length - 1].getBoundingClientRect().right : lr.left;
+    const chips = [];
+    for (const el of editor.querySelectorAll('.view-overlays [class*="ced-"]')) {
+      const r = el.getBoundingClientRect();
+      const m = r.top + r.height / 2;
+      if (m < lr.top || m >= lr.bottom || r.width <= 0) continue;
+      const level = levelOf(getComputedStyle(el).backgroundColor);
+      if (level > 0) chips.push([r.left, r.right, level]);
     }
+    w.__jl.frames.push({ t: performance.now(), text, chips });
+  };
+  const ch = new MessageChannel();
+  ch.port1.onmessage = sample;
+  const tick = () => {
+    if (w.__jl.stop) return;
+    ch.port2.postMessage(0);
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
 })()`;
 
+/** Where each typed character of a pass sits on screen, from that pass's frames. */
+interface LineGeometry {
+  /** Level shown under character i in frame f: -1 before it is echoed, 0 uncoloured. */
+  shown(f: Frame, i: number): number;
+}
+
 /**
- * Per keystroke: ms until its character is inside a chip (undefined: never coloured). The font is
- * monospace and the text ASCII, so character k spans [x0 + k·w, x0 + (k+1)·w), x0 the text edge
- * before the first keystroke and w the step by which the edge moves per character.
+ * The font is monospace and the text ASCII, so character i spans [x0 + i·w, x0 + (i+1)·w), x0 the
+ * text edge before the first keystroke and w the step by which the edge moves per character.
  */
-function latencies(keys: number[], frames: Frame[]): (number | undefined)[] {
+function geometry(keys: number[], frames: Frame[], pass: number): LineGeometry {
   const x0 = [...frames].reverse().find((f) => f.t <= keys[0])?.text;
-  if (x0 === undefined) throw new Error('editor-typing: no frame was recorded before the first keystroke');
+  if (x0 === undefined) throw new Error(`editor-typing: pass ${pass + 1}: no frame was recorded before the first keystroke`);
   const edges = [...new Set(frames.map((f) => f.text))].sort((a, b) => a - b);
   const steps = edges
     .slice(1)
     .map((e, i) => e - edges[i])
     .sort((a, b) => a - b);
   const w = steps[Math.floor(steps.length / 2)];
-  const end = frames[frames.length - 1].text;
+  const last = frames[frames.length - 1];
   // A line wider than the editor scrolls, and the positions no longer hold.
-  if (Math.abs(end - (x0 + keys.length * w)) > w / 2) {
-    throw new Error(`editor-typing: the typed line ends at ${end.toFixed(1)} px, not ${(x0 + keys.length * w).toFixed(1)}: did it scroll?`);
+  if (Math.abs(last.text - (x0 + keys.length * w)) > w / 2) {
+    throw new Error(
+      `editor-typing: pass ${pass + 1}: the typed line ends at ${last.text.toFixed(1)} px, not ${(x0 + keys.length * w).toFixed(1)}: did it scroll?`,
+    );
   }
+  return {
+    shown(f, i) {
+      const centre = x0 + (i + 0.5) * w;
+      return f.text > centre ? (f.chips.find(([l, r]) => l <= centre && centre <= r)?.[2] ?? 0) : -1;
+    },
+  };
+}
+
+/** Per keystroke of a pass: ms until it showed what it should; undefined: not timed. */
+type Judge = (keys: number[], frames: Frame[], pass: number) => (number | undefined)[];
+
+/**
+ * JumpLens: a keystroke is timed when its token is coloured in the analysis of the text it left,
+ * until the chip under it shows that level, or the level a later keystroke's analysis gives it
+ * (one the page could have by then).
+ */
+function jumpLensJudge(levels: number[][][]): Judge {
+  return (keys, frames, pass) => {
+    const typed = PASSES[pass];
+    const lv = levels[pass];
+    const g = geometry(keys, frames, pass);
+    // What the editor shows once typing settled must be the reference's analysis of the whole text.
+    const last = frames[frames.length - 1];
+    const wrong = lv[keys.length - 1].map((l, i) => [i, l, g.shown(last, i)]).filter(([, l, s]) => l !== s);
+    if (wrong.length > 0) {
+      throw new Error(
+        `editor-typing: pass ${pass + 1}: after typing, the editor's colours differ from the daemon's analysis at ${wrong.length} characters (index: expected level / shown): ${wrong.map(([i, l, s]) => `${i} ${JSON.stringify(typed[i])}: ${l}/${s}`).join(', ')}`,
+      );
+    }
+    const ms = keys.map((k, i) => {
+      if (lv[i][i] === 0) return undefined;
+      const hit = frames.find((f) => {
+        if (f.t <= k) return false;
+        const s = g.shown(f, i);
+        for (let v = i; v < keys.length && keys[v] < f.t; v++) if (lv[v][i] === s) return true;
+        return false;
+      });
+      if (!hit) throw new Error(`editor-typing: pass ${pass + 1}: character ${i} ${JSON.stringify(typed[i])} never showed a colour level the daemon gives it`);
+      return hit.t - k;
+    });
+    return ms;
+  };
+}
+
+/** The reference extension colours every typed character: each keystroke until a chip is under it. */
+const floorJudge: Judge = (keys, frames, pass) => {
+  const g = geometry(keys, frames, pass);
   return keys.map((k, i) => {
-    const centre = x0 + (i + 0.5) * w;
-    const hit = frames.find((f) => f.t > k && f.text > centre && f.chips.some(([l, r]) => l <= centre && centre <= r));
-    return hit ? hit.t - k : undefined;
+    const hit = frames.find((f) => f.t > k && g.shown(f, i) > 0);
+    if (!hit) throw new Error(`editor-typing: reference extension: pass ${pass + 1}: character ${i} was never coloured`);
+    return hit.t - k;
   });
+};
+
+/** Opens FILE, waits for `ready`, types every pass with the recorder on; per keystroke its judged ms. */
+async function typePasses(page: Page, ready: () => Promise<void>, judge: Judge, name: string): Promise<(number | undefined)[]> {
+  await openFile(page, FILE);
+  // Room for the whole line: no side bars.
+  await page.keyboard.press('Control+B');
+  if (await page.locator('.part.auxiliarybar').isVisible()) await page.keyboard.press('Control+Alt+B');
+  await ready();
+  await page.keyboard.press('Control+End');
+  const all: (number | undefined)[] = [];
+  const perKey: string[] = [];
+  // JUMPLENS_BENCH_DUMP=<prefix>: each pass's keydowns, frames and judged ms go to <prefix>.<name>.json.
+  const dump: { origin: number; keys: number[]; frames: Frame[]; ms?: (number | undefined)[] }[] = [];
+  const save = () => process.env.JUMPLENS_BENCH_DUMP && writeFileSync(`${process.env.JUMPLENS_BENCH_DUMP}.${name}.json`, JSON.stringify(dump));
+  for (const [pass, typed] of PASSES.entries()) {
+    if (pass > 0) await page.keyboard.press('Enter');
+    await quiet(page);
+    await page.evaluate(RECORDER);
+    await page.waitForTimeout(300);
+    await page.keyboard.type(typed, { delay: DELAY_MS });
+    await page.waitForTimeout(SETTLE_MS);
+    const { keys, frames, origin } = (await page.evaluate('(() => { window.__jl.stop = true; return window.__jl; })()')) as {
+      keys: number[];
+      frames: Frame[];
+      origin: number;
+    };
+    const entry: (typeof dump)[number] = { origin, keys, frames };
+    dump.push(entry);
+    save();
+    if (keys.length !== typed.length)
+      throw new Error(`editor-typing: ${name}: pass ${pass + 1}: ${keys.length} keydowns recorded for ${typed.length} characters typed`);
+    const ms = judge(keys, frames, pass);
+    entry.ms = ms;
+    save();
+    all.push(...ms);
+    perKey.push(ms.map((x, i) => `${JSON.stringify(typed[i])}${x === undefined ? '-' : x.toFixed(0)}`).join(' '));
+  }
+  if (process.env.JUMPLENS_BENCH_VERBOSE) console.error(`editor-typing: ${name}: per keystroke ms:\n${perKey.join('\n')}`);
+  return all;
 }
 
 export async function run(): Promise<BenchRow[]> {
@@ -105,74 +303,82 @@ export async function run(): Promise<BenchRow[]> {
     return [];
   }
   const out = mkdtempSync(path.join(tmpdir(), 'jumplens-bench-vsix-'));
-  const s = await startSession({
-    vsix: packageExtension(out),
-    files: { 'typing.jlp': PROMPT },
-    settings: {},
-    env: newUserEnv(),
-    timeoutMs: 180_000,
-  });
   try {
-    const page = s.page;
-    await openFile(page, 'typing.jlp');
-    // Room for the whole line: no side bars.
-    await page.keyboard.press('Control+B');
-    if (await page.locator('.part.auxiliarybar').isVisible()) await page.keyboard.press('Control+Alt+B');
-    const deadline = Date.now() + 180_000;
-    while ((await decorated(page)).length < 5 && Date.now() < deadline) await page.waitForTimeout(500);
-    if ((await decorated(page)).length < 5)
-      throw new Error(`editor-typing: the prompt was never coloured; status: ${await statusText(page)}\n${s.extensionLog()}`);
-    await page.keyboard.press('Control+End');
-    await page.waitForTimeout(1000);
-    await page.evaluate(RECORDER);
-    await page.waitForTimeout(300);
-    await page.keyboard.type(TYPED, { delay: DELAY_MS });
-    await page.waitForTimeout(SETTLE_MS);
-    const { keys, frames } = (await page.evaluate('(() => { window.__jl.stop = true; return window.__jl; })()')) as { keys: number[]; frames: Frame[] };
-    const ms = latencies(keys, frames);
-    const timed = ms.filter((x): x is number => x !== undefined);
-    if (timed.length === 0) throw new Error(`editor-typing: no typed character was ever coloured (${keys.length} keystrokes, ${frames.length} frames)`);
-    // The daemon's figure, once per change of the status bar's value.
-    const daemon: number[] = [];
-    for (let i = 0; i < frames.length; i++) {
-      const l = frames[i].latency;
-      if (l !== undefined && frames[i].t > keys[0] && l !== frames[i - 1]?.latency) daemon.push(l);
+    const vsix = packageExtension(out);
+    unpackVsix(vsix, path.join(out, 'unpacked'));
+    const refWorkspace = path.join(out, 'reference');
+    mkdirSync(refWorkspace);
+    const levels = await expectedLevels(path.join(out, 'unpacked', 'extension'), refWorkspace);
+
+    const s = await startSession({ vsix, files: { [FILE]: PROMPT }, settings: {}, env: newUserEnv(), timeoutMs: 180_000 });
+    let ours: (number | undefined)[];
+    try {
+      const coloured = async () => {
+        const deadline = Date.now() + 180_000;
+        while ((await decorated(s.page)).length < 5 && Date.now() < deadline) await s.page.waitForTimeout(500);
+        if ((await decorated(s.page)).length < 5)
+          throw new Error(`editor-typing: the prompt was never coloured; status: ${await statusText(s.page)}\n${s.extensionLog()}`);
+      };
+      ours = await typePasses(s.page, coloured, jumpLensJudge(levels), 'jumplens');
+    } finally {
+      await s.close();
     }
-    const c = `packaged .vsix in code-server, ${DELAY_MS} ms/char at the end of a ${PROMPT.length}-char prompt`;
-    const rows: BenchRow[] = [
-      {
-        bench: 'editor-typing',
-        case: `${c}: keystroke → typed text coloured, p50`,
-        value: pct(timed, 50),
-        unit: 'ms',
-        extra: `${timed.length} of ${keys.length} keystrokes coloured`,
-      },
-      {
-        bench: 'editor-typing',
-        case: `${c}: keystroke → typed text coloured, p95`,
-        value: pct(timed, 95),
-        unit: 'ms',
-        extra: `max ${Math.max(...timed).toFixed(0)} ms`,
-      },
-    ];
-    if (daemon.length > 0) {
-      rows.push(
-        {
-          bench: 'editor-typing',
-          case: `${c}: daemon latency (status bar, incl. debounce), p50`,
-          value: pct(daemon, 50),
-          unit: 'ms',
-          extra: `${daemon.length} updates`,
-        },
-        { bench: 'editor-typing', case: `${c}: daemon latency (status bar, incl. debounce), p95`, value: pct(daemon, 95), unit: 'ms' },
-      );
+
+    const echo = packageDecorationEcho(out);
+    const f = await startSession({ vsix: echo, files: { [FILE]: PROMPT }, settings: {}, env: newUserEnv(), timeoutMs: 180_000 });
+    let floor: (number | undefined)[];
+    try {
+      floor = await typePasses(f.page, async () => {}, floorJudge, 'reference');
+    } finally {
+      await f.close();
     }
-    if (process.env.JUMPLENS_BENCH_DUMP) (await import('node:fs')).writeFileSync(process.env.JUMPLENS_BENCH_DUMP, JSON.stringify({ keys, frames }));
-    if (process.env.JUMPLENS_BENCH_VERBOSE)
-      console.error(`editor-typing: per keystroke ms: ${ms.map((x) => (x === undefined ? '-' : x.toFixed(0))).join(' ')}`);
-    return rows;
+    return rows(ours, floor);
   } finally {
-    await s.close();
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** bench/decoration-echo as a .vsix, by the vsce that packages JumpLens. */
+function packageDecorationEcho(outDir: string): string {
+  const vsix = path.join(outDir, 'decoration-echo.vsix');
+  const vsce = path.join(path.dirname(createRequire(__filename).resolve('@vscode/vsce/package.json')), 'vsce');
+  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], {
+    cwd: path.join(__dirname, 'decoration-echo'),
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`editor-typing: packaging bench/decoration-echo failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return vsix;
+}
+
+function rows(ours: (number | undefined)[], floor: (number | undefined)[]): BenchRow[] {
+  const timed = ours.filter((x): x is number => x !== undefined);
+  const ref = floor.filter((x): x is number => x !== undefined);
+  if (timed.length === 0) throw new Error(`editor-typing: no typed character has a colour (${ours.length} keystrokes)`);
+  const c = `packaged .vsix in code-server, ${DELAY_MS} ms/char, ${ours.length} chars on ${PASSES.length} lines after a ${PROMPT.length}-char prompt`;
+  const r = 'reference extension (colours each typed char from its change event; no daemon)';
+  return [
+    {
+      bench: 'editor-typing',
+      case: `${c}: keystroke → its token's colour painted, p50`,
+      value: pct(timed, 50),
+      unit: 'ms',
+      extra: `${timed.length} of ${ours.length} keystrokes timed; ${ours.length - timed.length} leave an uncoloured token`,
+    },
+    {
+      bench: 'editor-typing',
+      case: `${c}: keystroke → its token's colour painted, p95`,
+      value: pct(timed, 95),
+      unit: 'ms',
+      extra: `max ${Math.max(...timed).toFixed(0)} ms`,
+    },
+    { bench: 'editor-typing', case: `same typing, ${r}: keystroke → colour painted, p50`, value: pct(ref, 50), unit: 'ms' },
+    {
+      bench: 'editor-typing',
+      case: `same typing, ${r}: keystroke → colour painted, p95`,
+      value: pct(ref, 95),
+      unit: 'ms',
+      extra: `max ${Math.max(...ref).toFixed(0)} ms`,
+    },
+    { bench: 'editor-typing', case: 'JumpLens p95 / reference extension p95 (same run)', value: pct(timed, 95) / pct(ref, 95), unit: '×' },
+  ];
 }

@@ -17,7 +17,11 @@ import type { WebviewHooks } from './panels/webview-bridge';
 import { PinnedHovers } from './pinned-hovers';
 import { StatusBar } from './status-bar';
 import { StatusRefresh } from './status-refresh';
+import { TrailingThrottle } from './trailing-throttle';
 import { ViewTracking } from './view-tracking';
+
+/** How often, at most, the status bar follows analyses while the user types. */
+const STATUS_AFTER_ANALYSIS_MS = 500;
 
 export class Ctx implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel('JumpLens', { log: true });
@@ -196,10 +200,19 @@ export class Ctx implements vscode.Disposable {
   private onTokenFeatures(msg: TokenFeaturesMessage): void {
     const p = this.tokenState.update(msg);
     this.decorations.update(p);
-    this.status.latency(p.latencyMs);
+    this.lastLatency = { uri: p.uri, ms: p.latencyMs };
+    this.statusAfterAnalysis.request();
     if (p.partial) this.view.sendFor(p.uri);
-    if (p.uri === vscode.window.activeTextEditor?.document.uri.toString()) void this.statusRefresh.refresh();
   }
+
+  private lastLatency: { uri: string; ms: number } | undefined;
+  /** The status bar after analyses: their latency, and a re-ask when the active document's was one. */
+  private readonly statusAfterAnalysis = new TrailingThrottle(STATUS_AFTER_ANALYSIS_MS, () => {
+    const l = this.lastLatency;
+    if (!l) return;
+    this.status.latency(l.ms);
+    if (l.uri === vscode.window.activeTextEditor?.document.uri.toString()) void this.statusRefresh.refresh();
+  });
 
   private decorationsEnabled(): boolean {
     return vscode.workspace.getConfiguration('jumplens.decorations').get<boolean>('enabled', true);
@@ -230,6 +243,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.statusAfterAnalysis.dispose();
     void this.stop();
   }
 }

@@ -9,7 +9,7 @@ import { DRAWS_TOKEN_FEATURES_OPTION, TOKEN_FEATURES_DELTA_OPTION, type TokenFea
 import { focusLinksMarkdown, steerLinksMarkdown, tokenAt } from './hover-links';
 import { pinLinkMarkdown } from './pinned-hover';
 import { resolveNodePath } from './node-path';
-import { withDefaultSae } from './settings-defaults';
+import { INIT_OPTION_SETTINGS, withDefaultSae } from './settings-defaults';
 
 export interface DaemonStart {
   client: LanguageClient;
@@ -92,9 +92,8 @@ function workspaceRoot(): string | undefined {
 
 function plainSettings(): Record<string, unknown> {
   const cfg = vscode.workspace.getConfiguration('jumplens');
-  const keys = ['model', 'sae', 'hook', 'topK', 'languages', 'maxTokens', 'denseFeatureThreshold'];
   const out: Record<string, unknown> = {};
-  for (const k of keys) {
+  for (const k of INIT_OPTION_SETTINGS) {
     const v = cfg.get(k);
     if (v !== undefined && v !== '') out[k] = v;
   }

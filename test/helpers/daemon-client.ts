@@ -35,7 +35,31 @@ export async function writeRandomSae(dir: string, dSae = 256): Promise<string> {
 }
 
 export async function startDaemon(initializationOptions: Record<string, unknown>, rootDir: string): Promise<Daemon> {
-  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'jumplens'), 'daemon', '--stdio'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  return connectDaemon({
+    args: [path.join(REPO_ROOT, 'bin', 'jumplens'), 'daemon', '--stdio'],
+    cwd: REPO_ROOT,
+    initialize: {
+      rootUri: `file://${rootDir}`,
+      capabilities: { window: { workDoneProgress: true }, textDocument: { hover: { contentFormat: ['markdown'] } } },
+      initializationOptions,
+    },
+  });
+}
+
+export interface DaemonLaunch {
+  /** Node's arguments: the daemon's script and its flags (`--stdio`). */
+  args: string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** initialize's params, less processId. */
+  initialize: Record<string, unknown>;
+  /** The answer to each workspace/configuration request (default: null per item). */
+  configuration?: (items: { section?: string }[]) => unknown[];
+}
+
+/** Spawns a daemon on stdio, records its notifications, answers its client requests and initializes it. */
+export async function connectDaemon(launch: DaemonLaunch): Promise<Daemon> {
+  const proc = spawn(process.execPath, launch.args, { cwd: launch.cwd, env: launch.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
@@ -55,14 +79,9 @@ export async function startDaemon(initializationOptions: Record<string, unknown>
   conn.onUnhandledProgress((p) => onNote('$/progress', p));
   // Server-initiated progress: the client must accept the token.
   conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.onRequest('workspace/configuration', () => [null]);
+  conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => launch.configuration?.(p.items) ?? p.items.map(() => null));
   conn.listen();
-  await conn.sendRequest('initialize', {
-    processId: process.pid,
-    rootUri: `file://${rootDir}`,
-    capabilities: { window: { workDoneProgress: true }, textDocument: { hover: { contentFormat: ['markdown'] } } },
-    initializationOptions,
-  });
+  await conn.sendRequest('initialize', { processId: process.pid, ...launch.initialize });
   await conn.sendNotification('initialized', {});
   return {
     conn,

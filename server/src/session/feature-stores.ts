@@ -20,6 +20,9 @@ export class FeatureStoreRegistry {
 
   /** The store of the SAE in `saeDir`; opened once. */
   forSae(saeDir: string): FeatureStore | undefined {
+    // Asked per analysed token with the engine's (already absolute) path: skip resolving when known.
+    const known = this.stores.get(saeDir);
+    if (known !== undefined) return known ?? undefined;
     const key = path.resolve(saeDir);
     let s = this.stores.get(key);
     if (s === undefined) {
