@@ -201,6 +201,17 @@ test('one feature store: a label set through the feature browser shows in the ne
   const hover = await server.hover({ textDocument: { uri }, position: tok.range.start });
   assert.match((hover!.contents as { value: string }).value, new RegExp(`\\| #${tok.top[0].id} \\| little-girl-ish \\|`));
   assert.equal((await server.focusFeature({ uri, feature: tok.top[0].id })).label, 'little-girl-ish');
+  // Typing at the end recomputes only the last token; the earlier ones are reused from the last
+  // analysis unless what they show changed, as the label has.
+  const text = `@sae ${sae}\n${TEXT.split('\n').slice(1).join('\n')}`;
+  const lines = text.split('\n');
+  const end = { line: lines.length - 1, character: lines[lines.length - 1].length };
+  server.didChange({ textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: end, end }, text: ' Then' }] });
+  const next = await client.next<TokenFeaturesParams>(Methods.tokenFeatures, (p) => p.uri === uri && p.version === 2);
+  const again = next.tokens.find((t) => t.range.start.line === tok.range.start.line && t.range.start.character === tok.range.start.character);
+  assert.equal(again?.top[0].label, 'little-girl-ish', 'the label shows on an unchanged token in the next analysis');
+  const other = next.tokens.filter((t) => t !== again && t.top.some((f) => f.id === tok.top[0].id));
+  for (const t of other) assert.equal(t.top.find((f) => f.id === tok.top[0].id)?.label, 'little-girl-ish');
 });
 
 test('a job command reports progress on the client workDoneToken and ends with its outcome', async () => {

@@ -256,17 +256,31 @@ export class DocumentAnalysis {
     return { ids: o.pa.idsThrough(o.pos), position: o.pos, clean: st.clean };
   }
 
+  /**
+   * The TokenFeatures last built from each state, with the scales and labels it used: typing at the
+   * end leaves every earlier state as it was, and rebuilding (rounding, labels, objects) all of a
+   * long document's tokens per keystroke was most of the daemon's time outside the model.
+   */
+  private built = new WeakMap<TokenState, { tf: TokenFeatures; scales: number[]; labels: (string | undefined)[] }>();
+
   private tokenFeatures(positionAt: (o: number) => Position): TokenFeatures[] {
     const scale = this.scales();
+    const store = this.engine.store;
     return this.spans.map((s, i): TokenFeatures => {
       const st = this.states[i];
-      const top: FeatureActivation[] = st.top.map((f) => {
-        const sc = scale(f.id);
-        const label = this.engine.store?.label(f.id);
+      const start = positionAt(s.start);
+      const end = positionAt(s.end);
+      const hit = this.built.get(st);
+      if (hit && reusable(hit, s, start, end, st, scale, store)) return hit.tf;
+      const scales = st.top.map((f) => scale(f.id));
+      const labels = st.top.map((f) => store?.label(f.id));
+      const top: FeatureActivation[] = st.top.map((f, j) => {
+        const sc = scales[j];
+        const label = labels[j];
         return { id: f.id, act: round(f.act), rel: sc > 0 ? round(f.act / sc) : 0, ...(label ? { label } : {}) };
       });
-      return {
-        range: { start: positionAt(s.start), end: positionAt(s.end) },
+      const tf: TokenFeatures = {
+        range: { start, end },
         id: s.id,
         text: s.text,
         max: top[0]?.act ?? 0,
@@ -275,6 +289,8 @@ export class DocumentAnalysis {
         top,
         ...(st.hidden > 0 ? { hidden: st.hidden } : {}),
       };
+      this.built.set(st, { tf, scales, labels });
+      return tf;
     });
   }
 
@@ -305,6 +321,26 @@ export class DocumentAnalysis {
  * Activations to 5 significant digits: the hover shows 3 decimals, and full doubles made a
  * 950-token file's tokenFeatures 440 kB per keystroke.
  */
+/** Whether `hit`, built from `st`, still describes it at span `s` with these positions, scales and labels. */
+function reusable(
+  hit: { tf: TokenFeatures; scales: number[]; labels: (string | undefined)[] },
+  s: TokenSpan,
+  start: Position,
+  end: Position,
+  st: TokenState,
+  scale: (id: number) => number,
+  store: Engine['store'],
+): boolean {
+  const r = hit.tf.range;
+  if (hit.tf.id !== s.id || hit.tf.text !== s.text) return false;
+  if (r.start.line !== start.line || r.start.character !== start.character || r.end.line !== end.line || r.end.character !== end.character) return false;
+  for (let j = 0; j < st.top.length; j++) {
+    const id = st.top[j].id;
+    if (hit.scales[j] !== scale(id) || hit.labels[j] !== store?.label(id)) return false;
+  }
+  return true;
+}
+
 export function round(x: number): number {
   return Number(x.toPrecision(5));
 }

