@@ -23,8 +23,22 @@ export function lineText(doc: TextDocument, line: number): string {
   return doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
 }
 
+/**
+ * Runs `fn` after `ms`; with no debounce (the default), in the next turn of the event loop: a
+ * setTimeout(0) costs Node at least 1 ms per keystroke, and changes read in one tick still coalesce.
+ */
+function later(fn: () => void, ms: number): { cancel(): void } {
+  if (ms <= 0) {
+    const h = setImmediate(fn);
+    return { cancel: () => clearImmediate(h) };
+  }
+  const h = setTimeout(fn, ms);
+  return { cancel: () => clearTimeout(h) };
+}
+
 export interface DocState {
-  timer?: NodeJS.Timeout;
+  /** The pending run of the newest version; cancel() drops it. */
+  timer?: { cancel(): void };
   abort?: AbortController;
   /** Serialises analyses of one document (they share its KV cache). */
   chain: Promise<void>;
@@ -94,8 +108,8 @@ export class AnalysisScheduler {
     st.prevText = text;
     st.receivedAt = performance.now();
     st.abort?.abort();
-    clearTimeout(st.timer);
-    st.timer = setTimeout(() => this.run(doc.uri), delay);
+    st.timer?.cancel();
+    st.timer = later(() => this.run(doc.uri), delay);
   }
 
   /** Starts the analysis of the newest version now (skipping the debounce) and waits for it. */
@@ -103,7 +117,7 @@ export class AnalysisScheduler {
     const st = this.states.get(uri);
     if (!st) return Promise.resolve();
     if (st.timer) {
-      clearTimeout(st.timer);
+      st.timer.cancel();
       st.timer = undefined;
       this.run(uri);
     }
@@ -114,7 +128,7 @@ export class AnalysisScheduler {
   close(uri: string): void {
     const st = this.states.get(uri);
     if (!st) return;
-    clearTimeout(st.timer);
+    st.timer?.cancel();
     st.abort?.abort();
     this.states.delete(uri);
     void st.chain.then(() => {
@@ -132,7 +146,7 @@ export class AnalysisScheduler {
 
   dispose(): void {
     for (const st of this.states.values()) {
-      clearTimeout(st.timer);
+      st.timer?.cancel();
       st.abort?.abort();
     }
   }
