@@ -39,10 +39,7 @@ export function packageExtension(outDir: string): string {
   return vsix;
 }
 
-/** The environment a new user's editor has: none of the developer's JumpLens variables. */
-export function newUserEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('JUMPLENS_')));
-}
+export { newUserEnv } from '../helpers/unpacked-daemon';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

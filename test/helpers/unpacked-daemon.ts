@@ -9,6 +9,11 @@ import { DRAWS_TOKEN_FEATURES_OPTION, TOKEN_FEATURES_DELTA_OPTION } from '../../
 import { INIT_OPTION_SETTINGS, withDefaultSae } from '../../client/src/settings-defaults';
 import { connectDaemon, type Daemon } from './daemon-client';
 
+/** The environment a new user's editor has: none of the developer's JumpLens variables. */
+export function newUserEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('JUMPLENS_')));
+}
+
 /** `jumplens.*` settings as `getConfiguration('jumplens')` returns them when the user set none. */
 export function manifestDefaults(ext: string): Record<string, unknown> {
   const pkg = JSON.parse(readFileSync(path.join(ext, 'package.json'), 'utf8'));
@@ -29,11 +34,10 @@ export async function startUnpackedDaemon(ext: string, workspace: string): Promi
   const sae = path.join(ext, 'assets', 'default-sae');
   const defaults = manifestDefaults(ext);
   const plain = Object.fromEntries(INIT_OPTION_SETTINGS.map((k) => [k, defaults[k]]).filter(([, v]) => v !== undefined && v !== ''));
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('JUMPLENS_')));
   return connectDaemon({
     args: [path.join(ext, 'dist', 'server', 'daemon.js'), '--stdio'],
     cwd: workspace,
-    env,
+    env: newUserEnv(),
     initialize: {
       rootUri: `file://${workspace}`,
       workspaceFolders: [{ uri: `file://${workspace}`, name: path.basename(workspace) }],

@@ -261,7 +261,7 @@ export class DocumentAnalysis {
    * end leaves every earlier state as it was, and rebuilding (rounding, labels, objects) all of a
    * long document's tokens per keystroke was most of the daemon's time outside the model.
    */
-  private built = new WeakMap<TokenState, { tf: TokenFeatures; scales: number[]; labels: (string | undefined)[] }>();
+  private built = new WeakMap<TokenState, BuiltToken>();
 
   private tokenFeatures(positionAt: (o: number) => Position): TokenFeatures[] {
     const scale = this.scales();
@@ -317,13 +317,16 @@ export class DocumentAnalysis {
   }
 }
 
-/**
- * Activations to 5 significant digits: the hover shows 3 decimals, and full doubles made a
- * 950-token file's tokenFeatures 440 kB per keystroke.
- */
+/** A state's TokenFeatures and the feature scales and labels it was built with. */
+interface BuiltToken {
+  tf: TokenFeatures;
+  scales: number[];
+  labels: (string | undefined)[];
+}
+
 /** Whether `hit`, built from `st`, still describes it at span `s` with these positions, scales and labels. */
 function reusable(
-  hit: { tf: TokenFeatures; scales: number[]; labels: (string | undefined)[] },
+  hit: BuiltToken,
   s: TokenSpan,
   start: Position,
   end: Position,
@@ -341,6 +344,10 @@ function reusable(
   return true;
 }
 
+/**
+ * Activations to 5 significant digits: the hover shows 3 decimals, and full doubles made a
+ * 950-token file's tokenFeatures 440 kB per keystroke.
+ */
 export function round(x: number): number {
   return Number(x.toPrecision(5));
 }
