@@ -150,6 +150,7 @@ export class Ctx implements vscode.Disposable {
       this.extension,
       this.output,
       (uri) => this.decorations.tokensAt(uri),
+      (uri, pos) => this.decorations.colourNoteAt(uri, pos),
       (t) => this.browser.hoveredToken(t),
     );
     const client = d.client;

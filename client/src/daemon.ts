@@ -21,6 +21,7 @@ export function createDaemonClient(
   context: vscode.ExtensionContext,
   output: vscode.LogOutputChannel,
   tokensOf: (uri: string) => TokenFeatures[] | undefined,
+  colourNoteAt: (uri: string, pos: vscode.Position) => string | undefined,
   onHovered?: (t: TokenFeatures) => void,
 ): DaemonStart {
   const module = context.asAbsolutePath(path.join('dist', 'server', 'daemon.js'));
@@ -72,7 +73,10 @@ export function createDaemonClient(
         // Steer links carry the hovered token's end: the panel continues the prompt through that token.
         const links = new vscode.MarkdownString(t && focus ? `${md}\n\n${steerLinksMarkdown(t, uri, t.range.end)}` : md);
         links.isTrusted = { enabledCommands: ['jumplens.focusFeature', 'jumplens.steerFeature', 'jumplens.ablateFeature', 'jumplens.pinHover'] };
-        return new vscode.Hover([...hover.contents, links], hover.range);
+        // What the token's colour stands for (the decorations carry no hovers of their own); labels are user text.
+        const note = colourNoteAt(uri, position);
+        const colour = note ? [new vscode.MarkdownString().appendText(note)] : [];
+        return new vscode.Hover([...hover.contents, ...colour, links], hover.range);
       },
     },
   };

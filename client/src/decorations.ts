@@ -2,9 +2,14 @@
 // level has its own CSS class and colour in the DOM. "Focus Feature" swaps the per-token strongest
 // feature for one feature's activations across the document. Each coloured token is a rounded chip
 // with a border in the editor's background colour, so two neighbouring tokens of the same strength
-// stay two chips (a visible gap), not one block; and its hover says which max it is relative to.
+// stay two chips (a visible gap), not one block. The level types get bare ranges, which VS Code
+// sends to the renderer on its fast path ($trySetDecorationsFast); ranges with a hoverMessage each
+// become their own decoration options there, and cost the editor ~7 ms more per keystroke from
+// setDecorations to paint (`npm run bench -- editor-typing`). What a colour stands for is told in
+// the token's hover instead (colourNoteAt).
 import * as vscode from 'vscode';
 import type { FocusFeatureResult, Range, TokenFeatures, TokenFeaturesParams } from '../../protocol';
+import { tokenAt } from './hover-links';
 import { LEVELS, alphaOf, colourNote, compactLabel, groupByLevel, isBos, levelOf, tokenLevel, type RelativeTo } from './intensity';
 
 function toRange(r: TokenFeatures['range']): vscode.Range {
@@ -72,6 +77,23 @@ export class TokenDecorations implements vscode.Disposable {
     this.renderUri(uri);
   }
 
+  /** What the colour of the token at `pos` stands for, as drawn now; undefined where nothing is coloured. */
+  colourNoteAt(uri: string, pos: vscode.Position): string | undefined {
+    if (!this.enabled) return undefined;
+    const focus = this.focus.get(uri);
+    if (focus) {
+      const t = tokenAt(focus.tokens, pos);
+      const scale = focus.scale > 0 ? focus.scale : 1;
+      if (!t || isBos(t) || levelOf(t.act / scale) === 0) return undefined;
+      return `JumpLens focus: feature #${focus.feature} ${t.act.toFixed(3)} = ${Math.round((100 * t.act) / scale)}% of ${scale.toPrecision(4)} (its store max, else its max in this document)`;
+    }
+    const p = this.byUri.get(uri);
+    const t = tokenAt(p?.tokens, pos);
+    if (!t || tokenLevel(t) === 0) return undefined;
+    // Sent by daemons that say whether `rel` is relative to the store's max or the document's.
+    return colourNote(t, (p as TokenFeaturesParams & { relativeTo?: RelativeTo }).relativeTo) || undefined;
+  }
+
   focusedFeature(uri: string): number | undefined {
     return this.focus.get(uri)?.feature;
   }
@@ -100,14 +122,15 @@ export class TokenDecorations implements vscode.Disposable {
   }
 
   /** editor.setDecorations, skipped when `type` already shows exactly `opts` in `editor`. */
-  private set(editor: vscode.TextEditor, type: vscode.TextEditorDecorationType, opts: vscode.DecorationOptions[]): void {
+  private set(editor: vscode.TextEditor, type: vscode.TextEditorDecorationType, opts: vscode.Range[] | vscode.DecorationOptions[]): void {
     let m = this.sent.get(editor);
     if (!m) this.sent.set(editor, (m = new Map()));
     const key = opts
-      .map(
-        (o) =>
-          `${o.range.start.line}:${o.range.start.character}-${o.range.end.line}:${o.range.end.character} ${String(o.hoverMessage ?? '')} ${o.renderOptions?.after?.contentText ?? ''}`,
-      )
+      .map((o) => {
+        const r = o instanceof vscode.Range ? o : o.range;
+        const after = o instanceof vscode.Range ? '' : (o.renderOptions?.after?.contentText ?? '');
+        return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character} ${after}`;
+      })
       .join('\n');
     if (m.get(type) === key) return;
     m.set(type, key);
@@ -133,28 +156,22 @@ export class TokenDecorations implements vscode.Disposable {
       this.set(editor, this.labelType, []);
       const scale = focus.scale > 0 ? focus.scale : 1;
       const groups = groupByLevel(focus.tokens, (t) => (isBos(t) ? 0 : levelOf(t.act / scale)));
-      for (let l = 1; l <= LEVELS; l++) {
+      for (let l = 1; l <= LEVELS; l++)
         this.set(
           editor,
           this.focusLevels[l],
-          groups[l].map((t) => ({
-            range: toRange(t.range),
-            hoverMessage: `JumpLens focus: feature #${focus.feature} ${t.act.toFixed(3)} = ${Math.round((100 * t.act) / scale)}% of ${scale.toPrecision(4)} (its store max, else its max in this document)`,
-          })),
+          groups[l].map((t) => toRange(t.range)),
         );
-      }
       return;
     }
     clear(this.focusLevels);
     const tokens = p!.tokens;
     const groups = groupByLevel(tokens, tokenLevel);
-    // Sent by daemons that say whether `rel` is relative to the store's max or the document's.
-    const relativeTo = (p as TokenFeaturesParams & { relativeTo?: RelativeTo }).relativeTo;
     for (let l = 1; l <= LEVELS; l++)
       this.set(
         editor,
         this.levels[l],
-        groups[l].map((t) => ({ range: toRange(t.range), hoverMessage: colourNote(t, relativeTo) })),
+        groups[l].map((t) => toRange(t.range)),
       );
     if (deco.get<boolean>('showLabels', false)) {
       const min = deco.get<number>('labelMinRelative', 0.6);

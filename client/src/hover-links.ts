@@ -1,14 +1,14 @@
 // Command links appended to the daemon's hover: each of the token's top features can be focused in
 // the editor (and, when the feature browser is installed, opened there). The daemon's hover is
 // plain markdown for every editor; these links only make sense in VS Code, so the client adds them.
-import type { TokenFeatures, Position } from '../../protocol';
+import type { Position, Range, TokenFeatures } from '../../protocol';
 
 function before(a: Position, b: Position): boolean {
   return a.line < b.line || (a.line === b.line && a.character < b.character);
 }
 
 /** The token whose range contains `pos` (end-exclusive); BOS (empty range) never matches. */
-export function tokenAt(tokens: TokenFeatures[] | undefined, pos: Position): TokenFeatures | undefined {
+export function tokenAt<T extends { range: Range }>(tokens: readonly T[] | undefined, pos: Position): T | undefined {
   if (!tokens) return undefined;
   for (const t of tokens) {
     if (!before(pos, t.range.start) && before(pos, t.range.end)) return t;

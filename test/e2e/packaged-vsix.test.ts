@@ -114,6 +114,9 @@ test('hovering a token lists feature ids with activation, % of the max over the 
   // With the shipped feature store the scale is the feature's max over the corpus, not the document's.
   assert.match(text, /of corpus max/, `the default SAE's feature store was not loaded: ${text}`);
   assert.doesNotMatch(text, /of doc max/, text);
+  // What the token's colour stands for, added by the extension (its decorations carry no hovers);
+  // the hover's markdown renders its spaces as no-break spaces.
+  assert.match(text, /JumpLens\scolour:\s#\d+\s.*at\s\d+%\sof\sthe\sfeature's\smax/, text);
   // Table rows start with the feature id (the "Focus: #..." links line does not).
   const rows = text.split('\n').filter((l) => /^#\d+\t/.test(l));
   // The last cell is the density over the store's corpus ("0.12%", or "0"); "–" means no store.

@@ -8,12 +8,16 @@ import { StatusChangedNotification, TokenFeaturesNotification, type TokenFeature
 import { engineKey, type Engine, type EngineSession, type EngineSpec } from '../session/engine-session';
 import type { DaemonSettings } from '../session/settings';
 import { DocumentAnalysis } from './document-analysis';
+import { warmUp } from './engine-warmup';
 import { documentDiagnostics } from './document-diagnostics';
 import { documentSettings, type DocumentSettings } from './document-settings';
 import type { LspClient } from './lsp-client';
 import { parsePromptFile, wholeDocument } from './prompt-file';
 import { usableInterventions } from './steer-directives';
 import { stillHolds } from './superseded-result';
+
+/** How long the daemon must have had no change before it warms up a new engine. */
+const WARMUP_QUIET_MS = 100;
 
 /** `.jlp` documents are read as prompt files (directives, comments, `---`); others as plain text. */
 export const PROMPT_LANGUAGE = 'jumplens-prompt';
@@ -67,6 +71,13 @@ export class AnalysisScheduler {
   /** Documents turned on or off by hand (jumplens/setAnalyzed), over the `languages` setting. */
   readonly toggled = new Map<string, boolean>();
 
+  /** Engines warmed up after their first analysis (engine-warmup.ts), and the warm-up under way. */
+  private readonly warmed = new WeakSet<Engine>();
+  private warmup?: { stop: boolean; done: Promise<number> };
+  /** When the last change came in (performance.now()). */
+  private lastChange = 0;
+  private disposed = false;
+
   constructor(
     private readonly session: EngineSession,
     private readonly client: LspClient,
@@ -107,6 +118,8 @@ export class AnalysisScheduler {
     st.focus = st.focus === undefined ? i : Math.min(st.focus, i);
     st.prevText = text;
     st.receivedAt = performance.now();
+    this.lastChange = st.receivedAt;
+    if (this.warmup) this.warmup.stop = true;
     st.abort?.abort();
     st.timer?.cancel();
     st.timer = later(() => this.run(doc.uri), delay);
@@ -145,6 +158,8 @@ export class AnalysisScheduler {
   }
 
   dispose(): void {
+    this.disposed = true;
+    if (this.warmup) this.warmup.stop = true;
     for (const st of this.states.values()) {
       st.timer?.cancel();
       st.abort?.abort();
@@ -216,10 +231,53 @@ export class AnalysisScheduler {
       const latencyMs = performance.now() - receivedAt;
       this.session.lastLatencyMs = latencyMs;
       this.client.notify(TokenFeaturesNotification, { uri, latencyMs, ...r } satisfies TokenFeaturesParams);
+      this.warm(engine, ds);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       this.client.error(`jumplens: ${uri}: ${msg}`);
       this.client.notify(StatusChangedNotification, this.session.status(engine, msg));
+    }
+  }
+
+  /**
+   * Once per engine, after the first colours it gave and once the daemon has had no change for
+   * WARMUP_QUIET_MS: types a sentence into a throwaway analysis (engine-warmup.ts). The next change
+   * ends it, so a keystroke waits for at most one of its steps.
+   */
+  private warm(engine: Engine, ds: DocumentSettings): void {
+    if (this.warmed.has(engine) || !this.session.retain(engine)) return;
+    this.warmed.add(engine);
+    const run = { stop: false, done: Promise.resolve(0) };
+    this.warmup = run;
+    const { bos, topK, maxTokens } = ds;
+    run.done = this.quiet(() => run.stop)
+      .then(() => (run.stop ? 0 : warmUp(engine, { bos, topK, maxTokens, stopped: () => run.stop || this.disposed })))
+      .catch((e: unknown) => {
+        // Only speed is lost: the next keystrokes compile the path themselves.
+        this.client.error(`jumplens: warming up the model failed: ${e instanceof Error ? e.message : String(e)}`);
+        return 0;
+      })
+      .finally(() => {
+        this.session.release(engine);
+        if (this.warmup === run) this.warmup = undefined;
+      });
+  }
+
+  /** Resolves when no warm-up is under way (its tensors freed); how many keystrokes the last one typed. */
+  warmedUp(): Promise<number> {
+    return this.warmup?.done ?? Promise.resolve(0);
+  }
+
+  /** Resolves once no change has come in for WARMUP_QUIET_MS and no analysis is pending or running (or `cancelled`). */
+  private async quiet(cancelled: () => boolean): Promise<void> {
+    for (;;) {
+      const states = [...this.states.values()];
+      await Promise.all(states.map((s) => s.chain));
+      if (cancelled() || this.disposed) return;
+      const since = performance.now() - this.lastChange;
+      const busy = [...this.states.values()].some((s) => s.timer);
+      if (!busy && since >= WARMUP_QUIET_MS) return;
+      await new Promise((r) => setTimeout(r, Math.max(1, WARMUP_QUIET_MS - since)));
     }
   }
 

@@ -255,7 +255,14 @@ export class LspServer {
     this.analysis.schedule(doc, 0);
   }
 
-  status(p?: StatusParams): StatusResult {
+  /** Resolves when no engine warm-up is under way (lsp/engine-warmup.ts); how many keystrokes the last one typed. */
+  warmedUp(): Promise<number> {
+    return this.analysis.warmedUp();
+  }
+
+  async status(p?: StatusParams): Promise<StatusResult> {
+    // A warm-up's throwaway analysis (under a second, once per engine) would show in the memory counts.
+    await this.warmedUp();
     const st = p?.uri ? this.analysis.get(p.uri) : undefined;
     return st && (st.engine || st.error) ? this.deps.session.status(st.engine, st.error) : this.deps.session.status();
   }

@@ -130,6 +130,17 @@ export class EngineSession {
     }
   }
 
+  /** One more hold on a loaded engine, released by `release`; false when it is no longer loaded. */
+  retain(engine: Engine): boolean {
+    for (const e of this.entries.values()) {
+      if (e.engine === engine) {
+        e.refs++;
+        return true;
+      }
+    }
+    return false;
+  }
+
   release(engine: Engine): void {
     for (const e of this.entries.values()) {
       if (e.engine === engine) {
