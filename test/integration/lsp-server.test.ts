@@ -90,13 +90,13 @@ test('hover, inlay hints and status on stories260K with the default SAE', async 
   assert.deepEqual(hints[0].position, onLine1[0].range.end);
   assert.match(String(hints[0].label), new RegExp(`^#${onLine1[0].top[0].id}\\b`));
 
-  const st = await server.status({ uri });
+  const st = server.status({ uri });
   assert.equal(st.model?.name, 'stories260K');
   assert.equal(st.sae?.path, DEFAULT_SAE);
   assert.equal(st.sae?.architecture, 'jumprelu');
   assert.equal(st.sae?.hook, 'blocks.2.hook_resid_post');
   assert.ok(st.memory.numTensors > 0 && st.backend.kind !== 'none');
-  assert.equal((await server.status({ uri: 'file:///never-opened.jlp' })).model?.name, 'stories260K', 'an unknown document gets the daemon status');
+  assert.equal(server.status({ uri: 'file:///never-opened.jlp' }).model?.name, 'stories260K', 'an unknown document gets the daemon status');
 });
 
 test("focus: one feature across the document, scaled by the feature's corpus max from the shipped store", async () => {

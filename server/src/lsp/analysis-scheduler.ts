@@ -74,8 +74,9 @@ export class AnalysisScheduler {
   /** Engines warmed up after their first analysis (engine-warmup.ts), and the warm-up under way. */
   private readonly warmed = new WeakSet<Engine>();
   private warmup?: { stop: boolean; done: Promise<number> };
-  /** When the last change came in (performance.now()). */
+  /** When the last change came in (performance.now()), and how many analyses are running. */
   private lastChange = 0;
+  private running = 0;
   private disposed = false;
 
   constructor(
@@ -176,6 +177,21 @@ export class AnalysisScheduler {
   }
 
   private async analyse(uri: string, st: DocState, signal: AbortSignal, receivedAt: number): Promise<void> {
+    // A warm-up under way ends after its current keystroke and frees its analysis first, so what
+    // follows a change (its colours, a status's memory counts) never sees the warm-up's tensors.
+    if (this.warmup) {
+      this.warmup.stop = true;
+      await this.warmedUp();
+    }
+    this.running++;
+    try {
+      await this.analyseNow(uri, st, signal, receivedAt);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async analyseNow(uri: string, st: DocState, signal: AbortSignal, receivedAt: number): Promise<void> {
     const live = this.documents.get(uri);
     if (!live || signal.aborted) return;
     if (!this.isAnalyzed(live)) {
@@ -242,7 +258,7 @@ export class AnalysisScheduler {
   /**
    * Once per engine, after the first colours it gave and once the daemon has had no change for
    * WARMUP_QUIET_MS: types a sentence into a throwaway analysis (engine-warmup.ts). The next change
-   * ends it, so a keystroke waits for at most one of its steps.
+   * ends it, so a keystroke waits for at most one of its steps (analyse).
    */
   private warm(engine: Engine, ds: DocumentSettings): void {
     if (this.warmed.has(engine) || !this.session.retain(engine)) return;
@@ -270,14 +286,13 @@ export class AnalysisScheduler {
 
   /** Resolves once no change has come in for WARMUP_QUIET_MS and no analysis is pending or running (or `cancelled`). */
   private async quiet(cancelled: () => boolean): Promise<void> {
+    // Polled, not awaiting the documents' chains: an analysis waits for the warm-up (analyse).
     for (;;) {
-      const states = [...this.states.values()];
-      await Promise.all(states.map((s) => s.chain));
       if (cancelled() || this.disposed) return;
       const since = performance.now() - this.lastChange;
-      const busy = [...this.states.values()].some((s) => s.timer);
+      const busy = this.running > 0 || [...this.states.values()].some((s) => s.timer);
       if (!busy && since >= WARMUP_QUIET_MS) return;
-      await new Promise((r) => setTimeout(r, Math.max(1, WARMUP_QUIET_MS - since)));
+      await new Promise((r) => setTimeout(r, Math.max(10, WARMUP_QUIET_MS - since)));
     }
   }
 

@@ -260,9 +260,7 @@ export class LspServer {
     return this.analysis.warmedUp();
   }
 
-  async status(p?: StatusParams): Promise<StatusResult> {
-    // A warm-up's throwaway analysis (under a second, once per engine) would show in the memory counts.
-    await this.warmedUp();
+  status(p?: StatusParams): StatusResult {
     const st = p?.uri ? this.analysis.get(p.uri) : undefined;
     return st && (st.engine || st.error) ? this.deps.session.status(st.engine, st.error) : this.deps.session.status();
   }
