@@ -4,13 +4,22 @@
 // with a border in the editor's background colour, so two neighbouring tokens of the same strength
 // stay two chips (a visible gap), not one block. The level types get bare ranges, which VS Code
 // sends to the renderer on its fast path ($trySetDecorationsFast); ranges with a hoverMessage each
-// become their own decoration options there, and cost the editor ~7 ms more per keystroke from
-// setDecorations to paint (`npm run bench -- editor-typing`). What a colour stands for is told in
-// the token's hover instead (colourNoteAt).
+// become their own decoration options there (in `npm run bench -- editor-typing` the change was
+// within run-to-run noise). What a colour stands for is told in the token's hover (colourNoteAt).
 import * as vscode from 'vscode';
 import type { FocusFeatureResult, Range, TokenFeatures, TokenFeaturesParams } from '../../protocol';
 import { tokenAt } from './hover-links';
 import { LEVELS, alphaOf, colourNote, compactLabel, groupByLevel, isBos, levelOf, tokenLevel, type RelativeTo } from './intensity';
+
+/** The max a focused feature's activations are drawn relative to. */
+function focusScale(f: FocusFeatureResult): number {
+  return f.scale > 0 ? f.scale : 1;
+}
+
+/** A token's level under Focus Feature; BOS is never drawn. */
+function focusLevel(f: FocusFeatureResult, t: FocusFeatureResult['tokens'][number]): number {
+  return isBos(t) ? 0 : levelOf(t.act / focusScale(f));
+}
 
 function toRange(r: TokenFeatures['range']): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
@@ -83,8 +92,8 @@ export class TokenDecorations implements vscode.Disposable {
     const focus = this.focus.get(uri);
     if (focus) {
       const t = tokenAt(focus.tokens, pos);
-      const scale = focus.scale > 0 ? focus.scale : 1;
-      if (!t || isBos(t) || levelOf(t.act / scale) === 0) return undefined;
+      const scale = focusScale(focus);
+      if (!t || focusLevel(focus, t) === 0) return undefined;
       return `JumpLens focus: feature #${focus.feature} ${t.act.toFixed(3)} = ${Math.round((100 * t.act) / scale)}% of ${scale.toPrecision(4)} (its store max, else its max in this document)`;
     }
     const p = this.byUri.get(uri);
@@ -154,8 +163,7 @@ export class TokenDecorations implements vscode.Disposable {
     if (focus) {
       clear(this.levels);
       this.set(editor, this.labelType, []);
-      const scale = focus.scale > 0 ? focus.scale : 1;
-      const groups = groupByLevel(focus.tokens, (t) => (isBos(t) ? 0 : levelOf(t.act / scale)));
+      const groups = groupByLevel(focus.tokens, (t) => focusLevel(focus, t));
       for (let l = 1; l <= LEVELS; l++)
         this.set(
           editor,

@@ -261,13 +261,13 @@ export class AnalysisScheduler {
    * ends it, so a keystroke waits for at most one of its steps (analyse).
    */
   private warm(engine: Engine, ds: DocumentSettings): void {
-    if (this.warmed.has(engine) || !this.session.retain(engine)) return;
+    if (this.disposed || this.warmed.has(engine) || !this.session.retain(engine)) return;
     this.warmed.add(engine);
     const run = { stop: false, done: Promise.resolve(0) };
     this.warmup = run;
     const { bos, topK, maxTokens } = ds;
     run.done = this.quiet(() => run.stop)
-      .then(() => (run.stop ? 0 : warmUp(engine, { bos, topK, maxTokens, stopped: () => run.stop || this.disposed })))
+      .then(() => (run.stop ? 0 : warmUp(engine, { bos, topK, maxTokens, stopped: () => run.stop })))
       .catch((e: unknown) => {
         // Only speed is lost: the next keystrokes compile the path themselves.
         this.client.error(`jumplens: warming up the model failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -288,7 +288,7 @@ export class AnalysisScheduler {
   private async quiet(cancelled: () => boolean): Promise<void> {
     // Polled, not awaiting the documents' chains: an analysis waits for the warm-up (analyse).
     for (;;) {
-      if (cancelled() || this.disposed) return;
+      if (cancelled()) return;
       const since = performance.now() - this.lastChange;
       const busy = this.running > 0 || [...this.states.values()].some((s) => s.timer);
       if (!busy && since >= WARMUP_QUIET_MS) return;
