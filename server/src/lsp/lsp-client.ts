@@ -27,4 +27,9 @@ export interface LspClient {
   progress(token: ProgressToken | undefined): Promise<ProgressReporter | undefined>;
   /** `workspace/semanticTokens/refresh` or `workspace/inlayHint/refresh` (only sent to clients that support it). */
   refresh?(what: 'semanticTokens' | 'inlayHint'): void;
+  /**
+   * Registers the inlay-hint provider at run time (`client/registerCapability`); disposing the result
+   * unregisters it. Absent where the connection cannot.
+   */
+  registerInlayHints?(): Promise<{ dispose(): void }>;
 }

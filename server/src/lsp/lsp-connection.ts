@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
+  InlayHintRequest,
   WorkDoneProgress,
   WorkDoneProgressCancelNotification,
   WorkDoneProgressCreateRequest,
@@ -49,6 +50,7 @@ export function bindLspConnection(
     publishDiagnostics: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
     error: (message) => connection.console.error(message),
     configuration: (section) => connection.workspace.getConfiguration(section),
+    registerInlayHints: () => connection.client.register(InlayHintRequest.type, { documentSelector: null }),
     refresh: (what) =>
       void (what === 'semanticTokens' ? connection.languages.semanticTokens.refresh() : connection.languages.inlayHint.refresh()).catch(() => undefined),
     async progress(token) {
