@@ -48,9 +48,9 @@ const QUIET_MAX_MS = 20_000;
 
 interface Frame {
   t: number;
-  /** Right edge (px) of the typed line's text. */
+  /** Right edge (px, from the line's left) of the typed line's text. */
   text: number;
-  /** [left, right, level] of each coloured decoration chip on that line. */
+  /** [left, right, level] (px, from the line's left) of each coloured decoration chip on that line. */
   chips: [number, number, number][];
 }
 
@@ -124,8 +124,14 @@ async function quiet(page: Page): Promise<void> {
 /**
  * Starts recording keydowns and, after every painted frame, the typed line's text edge and chips
  * (as `window.__jl`). A rendering update (animation-frame callbacks, layout, paint) is one task;
- * a message posted from an animation-frame callback runs after it. The chip's level is read back
- * from its background alpha (intensity.ts: one alpha per level). Plain JS source: tsx's name
+ * a message posted from an animation-frame callback runs after it. Each sample reads only what the
+ * editor wrote into the DOM for that frame: the cursor's and the lines' inline `top`, the typed
+ * line's text, the chips' inline `left`/`width` (line-relative px), so it forces no layout. Reading
+ * boxes (getBoundingClientRect, getComputedStyle per chip) instead cost the page's main thread
+ * ~6 ms per keystroke of the ~40 ms the editor itself used, load a user's editor does not have.
+ * The text edge is the line's length times the character width, measured once per pass (the font
+ * is monospace, the text ASCII). A chip's level is read back from its background alpha
+ * (intensity.ts: one alpha per level), once per decoration class. Plain JS source: tsx's name
  * helpers do not exist in the page.
  */
 const RECORDER = `(() => {
@@ -138,31 +144,45 @@ const RECORDER = `(() => {
     document.addEventListener('keydown', (e) => { if (e.key.length === 1 && !w.__jl.stop) w.__jl.keys.push(performance.now()); }, true);
   }
   const editor = document.querySelector('.editor-instance .monaco-editor');
-  const levelOf = (bg) => {
-    const m = /rgba?\\(([^)]*)\\)/.exec(bg);
-    const a = m ? Number(m[1].split(',')[3] ?? 1) : 0;
-    const l = alphas.findIndex((x) => Math.abs(x - a) < 0.005);
-    return l + 1;
+  const levels = new Map();
+  const levelOf = (el) => {
+    let l = levels.get(el.className);
+    if (l === undefined) {
+      const m = /rgba?\\(([^)]*)\\)/.exec(getComputedStyle(el).backgroundColor);
+      const a = m ? Number(m[1].split(',')[3] ?? 1) : 0;
+      l = alphas.findIndex((x) => Math.abs(x - a) < 0.005) + 1;
+      levels.set(el.className, l);
+    }
+    return l;
   };
+  const atTop = (container, top) => {
+    if (!container) return undefined;
+    for (const l of container.children) if (l.style.top === top) return l;
+    return undefined;
+  };
+  // The character width, from the line the cursor is on now (one layout read per pass).
+  const first = atTop(editor.querySelector('.view-lines'), editor.querySelector('.cursor')?.style.top);
+  const probe = document.createElement('span');
+  probe.textContent = 'x'.repeat(100);
+  probe.style.whiteSpace = 'pre';
+  (first ?? editor).appendChild(probe);
+  const charW = probe.getBoundingClientRect().width / 100;
+  probe.remove();
   const sample = () => {
     // The typed line: the one holding the cursor.
-    const c = editor.querySelector('.cursor')?.getBoundingClientRect();
-    const mid = c ? c.top + c.height / 2 : -1;
-    const line = Array.from(editor.querySelectorAll('.view-line')).find((l) => {
-      const r = l.getBoundingClientRect();
-      return mid >= r.top && mid < r.bottom;
-    });
+    const top = editor.querySelector('.cursor')?.style.top;
+    const line = atTop(editor.querySelector('.view-lines'), top);
     if (!line) return;
-    const lr = line.getBoundingClientRect();
-    const spans = line.querySelectorAll('span span');
-    const text = spans.length ? spans[spans.length - 1].getBoundingClientRect().right : lr.left;
+    const text = line.textContent.length * charW;
     const chips = [];
-    for (const el of editor.querySelectorAll('.view-overlays [class*="ced-"]')) {
-      const r = el.getBoundingClientRect();
-      const m = r.top + r.height / 2;
-      if (m < lr.top || m >= lr.bottom || r.width <= 0) continue;
-      const level = levelOf(getComputedStyle(el).backgroundColor);
-      if (level > 0) chips.push([r.left, r.right, level]);
+    const overlay = atTop(editor.querySelector('.view-overlays'), top);
+    for (const el of overlay?.children ?? []) {
+      if (!el.className.includes('ced-')) continue;
+      const left = parseFloat(el.style.left);
+      const width = parseFloat(el.style.width);
+      if (!(width > 0)) continue;
+      const level = levelOf(el);
+      if (level > 0) chips.push([left, left + width, level]);
     }
     w.__jl.frames.push({ t: performance.now(), text, chips });
   };
@@ -196,10 +216,10 @@ function geometry(keys: number[], frames: Frame[], pass: number): LineGeometry {
     .sort((a, b) => a - b);
   const w = steps[Math.floor(steps.length / 2)];
   const last = frames[frames.length - 1];
-  // A line wider than the editor scrolls, and the positions no longer hold.
+  // The positions hold only if the line holds exactly what was typed (no accepted suggestion, no auto-closed pair).
   if (Math.abs(last.text - (x0 + keys.length * w)) > w / 2) {
     throw new Error(
-      `editor-typing: pass ${pass + 1}: the typed line ends at ${last.text.toFixed(1)} px, not ${(x0 + keys.length * w).toFixed(1)}: did it scroll?`,
+      `editor-typing: pass ${pass + 1}: the typed line ends ${((last.text - x0) / w).toFixed(1)} characters after where typing began, not ${keys.length}: did the editor insert or drop text?`,
     );
   }
   return {
