@@ -56,7 +56,15 @@ export interface TokenFeaturesParams {
   partial?: { range: Range; reason: string };
   /** Milliseconds from receiving the change to sending this notification. */
   latencyMs: number;
+  /**
+   * What each token's `rel` divides by: each feature's max over the feature store's corpus, or,
+   * with no store loaded, its max in this document. Absent when `tokens` is empty.
+   */
+  relativeTo?: RelativeTo;
 }
+
+/** Which max a token's `rel` (and so its colour) is relative to. */
+export type RelativeTo = 'store' | 'document';
 
 export interface VisibleRangesParams {
   uri: string;

@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import type { FocusFeatureResult, Range, TokenFeatures, TokenFeaturesParams } from '../../protocol';
 import { tokenAt } from './hover-links';
-import { LEVELS, alphaOf, colourNote, compactLabel, groupByLevel, isBos, levelOf, tokenLevel, type RelativeTo } from './intensity';
+import { LEVELS, alphaOf, colourNote, compactLabel, groupByLevel, isBos, levelOf, tokenLevel } from './intensity';
 
 /** The max a focused feature's activations are drawn relative to. */
 function focusScale(f: FocusFeatureResult): number {
@@ -99,8 +99,7 @@ export class TokenDecorations implements vscode.Disposable {
     const p = this.byUri.get(uri);
     const t = tokenAt(p?.tokens, pos);
     if (!t || tokenLevel(t) === 0) return undefined;
-    // Sent by daemons that say whether `rel` is relative to the store's max or the document's.
-    return colourNote(t, (p as TokenFeaturesParams & { relativeTo?: RelativeTo }).relativeTo) || undefined;
+    return colourNote(t, p?.relativeTo) || undefined;
   }
 
   focusedFeature(uri: string): number | undefined {

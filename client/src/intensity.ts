@@ -1,7 +1,7 @@
 // Maps a token's relative activation (act / that feature's max) to one of a few discrete
 // intensity levels. Discrete levels mean one TextEditorDecorationType per level instead of one per
 // token, which keeps VS Code's decoration count constant however long the document is.
-import type { TokenFeatures } from '../../protocol';
+import type { RelativeTo, TokenFeatures } from '../../protocol';
 
 /** Number of non-zero intensity levels (level 0 = nothing drawn). */
 export const LEVELS = 8;
@@ -33,11 +33,8 @@ export function tokenLevel(t: TokenFeatures): number {
   return isBos(t) ? 0 : levelOf(t.rel);
 }
 
-/** Which max a token's colour is relative to (the daemon says; older daemons do not). */
-export type RelativeTo = 'store' | 'document' | undefined;
-
 /** What a coloured token's decoration says: its strongest feature and which max its strength is relative to. */
-export function colourNote(t: TokenFeatures, relativeTo: RelativeTo): string {
+export function colourNote(t: TokenFeatures, relativeTo: RelativeTo | undefined): string {
   const f = t.top[0];
   if (!f) return '';
   const pct = `${Math.round(Math.min(t.rel, 9.99) * 100)}%`;

@@ -116,7 +116,8 @@ test('hovering a token lists feature ids with activation, % of the max over the 
   assert.doesNotMatch(text, /of doc max/, text);
   // What the token's colour stands for, added by the extension (its decorations carry no hovers);
   // the hover's markdown renders its spaces as no-break spaces.
-  assert.match(text, /JumpLens\scolour:\s#\d+\s.*at\s\d+%\sof\sthe\sfeature's\smax/, text);
+  // The shipped SAE has its feature store: the colour is relative to each feature's max over its corpus.
+  assert.match(text, /JumpLens\scolour:\s#\d+\s.*at\s\d+%\sof\sthe\sfeature's\smax\sover\sthe\sfeature\sstore's\scorpus/, text);
   // Table rows start with the feature id (the "Focus: #..." links line does not).
   const rows = text.split('\n').filter((l) => /^#\d+\t/.test(l));
   // The last cell is the density over the store's corpus ("0.12%", or "0"); "–" means no store.

@@ -46,6 +46,7 @@ test('open: tokenFeatures covers the text, hover and inlay hints agree with it',
   open(uri, TEXT);
   const tf = await features(uri, 1);
   assert.equal(tf.recomputedFrom, 0);
+  assert.equal(tf.relativeTo, 'document', "a random SAE has no feature store: rel is relative to the document's max");
   assert.ok(tf.tokens.length > 20, `expected the whole text tokenised, got ${tf.tokens.length} tokens`);
   // Ranges tile the text: each token's text is what its range covers (less the tokenizer's dummy-prefix space).
   for (const t of tf.tokens) {

@@ -67,6 +67,7 @@ test('hover, inlay hints and status on stories260K with the default SAE', async 
   const tf = await open(uri, TEXT);
   assert.ok(tf.tokens.length > 20, `${tf.tokens.length} tokens`);
   assert.equal(tf.tokens[0].range.start.line, 1, 'the directive line is not analysed');
+  assert.equal(tf.relativeTo, 'store', "the shipped SAE has its feature store: rel is relative to each feature's max over its corpus");
   const k = tf.tokens.findIndex((t, i) => i > 3 && t.top.length > 0);
   assert.ok(k > 0, 'some feature fires after the first tokens');
   const tok = tf.tokens[k];

@@ -216,7 +216,8 @@ export class DocumentAnalysis {
     this.spans = spans;
     this.states = states;
     this.runIds = runIds;
-    this.last = { version: inp.version, recomputedFrom, recomputed, tokens: this.tokenFeatures(inp.positionAt), partial };
+    const relativeTo = this.engine.store ? 'store' : 'document';
+    this.last = { version: inp.version, recomputedFrom, recomputed, tokens: this.tokenFeatures(inp.positionAt), partial, relativeTo };
     return this.last;
   }
 
