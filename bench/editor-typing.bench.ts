@@ -24,7 +24,7 @@ import type { Page } from 'playwright-core';
 import { Methods, type TokenFeaturesMessage } from '../protocol';
 import { LEVELS, alphaOf, tokenLevel } from '../client/src/intensity';
 import { TokenState } from '../client/src/token-state';
-import { decorated, missingTools, newUserEnv, openFile, packageExtension, startSession, statusText } from '../test/e2e/code-server';
+import { missingTools, newUserEnv, openFile, packageExtension, startSession, statusText, waitForColours } from '../test/e2e/code-server';
 import { unpackVsix } from '../test/helpers/package-vsix';
 import { startUnpackedDaemon } from '../test/helpers/unpacked-daemon';
 import type { BenchRow } from './index';
@@ -334,9 +334,7 @@ export async function run(): Promise<BenchRow[]> {
     let ours: (number | undefined)[];
     try {
       const coloured = async () => {
-        const deadline = Date.now() + 180_000;
-        while ((await decorated(s.page)).length < 5 && Date.now() < deadline) await s.page.waitForTimeout(500);
-        if ((await decorated(s.page)).length < 5)
+        if ((await waitForColours(s.page, 180_000)).length < 5)
           throw new Error(`editor-typing: the prompt was never coloured; status: ${await statusText(s.page)}\n${s.extensionLog()}`);
       };
       ours = await typePasses(s.page, coloured, jumpLensJudge(levels), 'jumplens');

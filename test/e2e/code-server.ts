@@ -222,8 +222,17 @@ export async function statusText(page: Page): Promise<string> {
   );
 }
 
+/** A decoration element the extension drew: its class, background and centre / width on the page. */
+export interface Decoration {
+  cls: string;
+  bg: string;
+  x: number;
+  y: number;
+  w: number;
+}
+
 /** Every decoration element the extension drew (overlay divs and inline spans), with its background. */
-export async function decorated(page: Page): Promise<{ cls: string; bg: string; x: number; y: number; w: number }[]> {
+export async function decorated(page: Page): Promise<Decoration[]> {
   return page.evaluate(() => {
     const out: { cls: string; bg: string; x: number; y: number; w: number }[] = [];
     for (const el of Array.from(document.querySelectorAll('.editor-instance .monaco-editor [class*="ced-"]'))) {
@@ -233,6 +242,20 @@ export async function decorated(page: Page): Promise<{ cls: string; bg: string; 
     }
     return out;
   });
+}
+
+/**
+ * Polls the decorations until `enough` holds (default: five coloured tokens) or `ms` pass, and
+ * returns the last ones seen either way: the caller's assertion says what was there.
+ */
+export async function waitForColours(page: Page, ms: number, enough: (d: Decoration[]) => boolean = (d) => d.length >= 5): Promise<Decoration[]> {
+  const deadline = Date.now() + ms;
+  let decos = await decorated(page);
+  while (!enough(decos) && Date.now() < deadline) {
+    await page.waitForTimeout(300);
+    decos = await decorated(page);
+  }
+  return decos;
 }
 
 export async function shot(page: Page, name: string): Promise<string> {

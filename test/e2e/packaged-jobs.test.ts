@@ -10,17 +10,17 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import {
-  decorated,
-  SHOTS,
   missingTools,
   newUserEnv,
   openFile,
   packageExtension,
   runCommand,
+  type Session,
   shot,
+  SHOTS,
   startSession,
   statusText,
-  type Session,
+  waitForColours,
 } from './code-server';
 
 const missing = missingTools();
@@ -42,9 +42,7 @@ before(async () => {
   // The Chat side bar a new code-server shows takes room the screenshots need.
   if (await page.locator('.part.auxiliarybar').isVisible()) await page.keyboard.press('Control+Alt+B');
   // The daemon is up with the bundled model and SAE once the prompt is coloured.
-  const deadline = Date.now() + 180_000;
-  while ((await decorated(page)).length < 5 && Date.now() < deadline) await page.waitForTimeout(500);
-  assert.ok((await decorated(page)).length >= 5, `the prompt was not coloured; status: ${await statusText(page)}\n${s.extensionLog()}`);
+  assert.ok((await waitForColours(page, 180_000)).length >= 5, `the prompt was not coloured; status: ${await statusText(page)}\n${s.extensionLog()}`);
 });
 
 after(async () => {

@@ -11,18 +11,18 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/paths';
 import {
-  decorated,
   hoverStrongestToken,
   missingTools,
   newUserEnv,
   openFile,
   packageExtension,
   runCommand,
-  SHOTS,
+  type Session,
   shot,
+  SHOTS,
   startSession,
   statusText,
-  type Session,
+  waitForColours,
 } from './code-server';
 
 const missing = missingTools();
@@ -78,12 +78,7 @@ test('a new .jlp file: typed text is coloured by the bundled model and SAE', { s
   // language" hint over its first line, and typing dismisses it.
   await page.keyboard.type(PROMPT, { delay: 15 });
   await page.locator('.editor-instance .view-line', { hasText: 'Lily' }).first().waitFor({ timeout: 30_000 });
-  const deadline = Date.now() + 180_000;
-  let decos = await decorated(page);
-  while ((decos.length < 5 || new Set(decos.map((d) => d.bg)).size < 2) && Date.now() < deadline) {
-    await page.waitForTimeout(500);
-    decos = await decorated(page);
-  }
+  const decos = await waitForColours(page, 180_000, (d) => d.length >= 5 && new Set(d.map((x) => x.bg)).size >= 2);
   if (decos.length < 5) await shot(page, 'packaged-colours-failed');
   assert.ok(
     decos.length >= 5,

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { REPO_ROOT, SHARED_MODELS } from '../helpers/paths';
-import { decorated, missingTools, openFile, packageExtension, shot, startSession, type Session } from './code-server';
+import { missingTools, openFile, packageExtension, shot, startSession, waitForColours, type Session } from './code-server';
 
 const missing = missingTools();
 if (missing) console.log(`# e2e skipped: ${missing}`);
@@ -38,12 +38,7 @@ test('hover -> Steer… opens the steer panel with two continuations that differ
   const page = s!.page;
   await openFile(page, 'steer.jlp');
   // Wait for the prompt line's colours; hover the last coloured token on it.
-  const deadline = Date.now() + 120_000;
-  let decos = await decorated(page);
-  while (decos.length < 5 && Date.now() < deadline) {
-    await page.waitForTimeout(500);
-    decos = await decorated(page);
-  }
+  const decos = await waitForColours(page, 120_000);
   assert.ok(decos.length >= 5, `only ${decos.length} decorated tokens\n${s!.extensionLog()}`);
   const last = decos.filter((d) => d.w > 4).sort((a, b) => b.y - a.y || b.x - a.x)[0];
   const hover = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();

@@ -14,10 +14,11 @@ import {
   openFile,
   packageExtension,
   runCommand,
+  type Session,
   shot,
   startSession,
   statusText,
-  type Session,
+  waitForColours,
 } from './code-server';
 
 const missing = missingTools();
@@ -98,12 +99,7 @@ test('the extension activates: .jlp files get the JumpLens Prompt language and g
 
 test('tokens get decorations whose intensities differ', { skip: missing ?? noDaemon }, async () => {
   const page = s!.page;
-  const deadline = Date.now() + 120_000;
-  let decos = await decorated(page);
-  while (new Set(decos.map((d) => d.bg)).size < 2 && Date.now() < deadline) {
-    await page.waitForTimeout(500);
-    decos = await decorated(page);
-  }
+  const decos = await waitForColours(page, 120_000, (d) => new Set(d.map((x) => x.bg)).size >= 2);
   const levels = new Set(decos.map((d) => d.bg));
   assert.ok(decos.length >= 5, `only ${decos.length} decorated tokens; status: ${await statusText(page)}\n${s!.extensionLog()}`);
   assert.ok(levels.size >= 2, `all decorations share one background: ${[...levels].join(', ')}`);
@@ -228,9 +224,7 @@ test('a long prompt file is analysed around the view: scrolling to its end colou
   });
   const lineShown = (n: number) => page.locator('.editor-instance .view-line', { hasText: `Line ${n}:` }).first();
   await lineShown(1).waitFor({ timeout: 30_000 });
-  const deadline = Date.now() + 60_000;
-  while ((await decorated(page)).length < 5 && Date.now() < deadline) await page.waitForTimeout(300);
-  assert.ok((await decorated(page)).length >= 5, `the top of long.jlp is not coloured\n${s!.extensionLog()}`);
+  assert.ok((await waitForColours(page, 60_000)).length >= 5, `the top of long.jlp is not coloured\n${s!.extensionLog()}`);
   // Jump to the end: the text shown there was outside the analysed part until the view moved.
   await page.locator('.editor-instance .view-line').first().click();
   await page.keyboard.press('Control+End');
