@@ -132,23 +132,20 @@ export class EngineSession {
 
   /** One more hold on a loaded engine, released by `release`; false when it is no longer loaded. */
   retain(engine: Engine): boolean {
-    for (const e of this.entries.values()) {
-      if (e.engine === engine) {
-        e.refs++;
-        return true;
-      }
-    }
-    return false;
+    const e = this.entryOf(engine);
+    if (e) e.refs++;
+    return e !== undefined;
   }
 
   release(engine: Engine): void {
-    for (const e of this.entries.values()) {
-      if (e.engine === engine) {
-        e.refs = Math.max(0, e.refs - 1);
-        break;
-      }
-    }
+    const e = this.entryOf(engine);
+    if (e) e.refs = Math.max(0, e.refs - 1);
     this.evictIdle();
+  }
+
+  private entryOf(engine: Engine) {
+    for (const e of this.entries.values()) if (e.engine === engine) return e;
+    return undefined;
   }
 
   /** Retry failed loads on the next request (the user saved a file or changed settings). */
