@@ -54,6 +54,7 @@ import { SteerParamsSchema } from '../../../protocol';
 import { runSteer, withFileInterventions } from '../session/steering';
 import { promptTextBefore } from './steer-prompt';
 import type { LspClient } from './lsp-client';
+import { InlayHintRegistration } from './inlay-hint-registration';
 import {
   DRAWS_TOKEN_FEATURES_OPTION,
   TOKEN_FEATURES_DELTA_OPTION,
@@ -88,10 +89,7 @@ export class LspServer {
   private sendDeltas = false;
   private refreshSemanticTokens = false;
   private refreshInlayHints = false;
-  /** Whether the inlay-hint provider is registered at run time, following the setting. */
-  private inlayHintsAtRunTime = false;
-  /** The run-time registration, once made; changes queue behind each other. */
-  private inlayHintsRegistration: Promise<{ dispose(): void } | undefined> = Promise.resolve(undefined);
+  private inlayHints?: InlayHintRegistration;
 
   constructor(
     private readonly client: LspClient,
@@ -114,7 +112,7 @@ export class LspServer {
     const drawsTokens = (this.initOptions as Record<string, unknown> | undefined)?.[DRAWS_TOKEN_FEATURES_OPTION] === true;
     this.refreshSemanticTokens = !drawsTokens && params.capabilities.workspace?.semanticTokens?.refreshSupport === true;
     this.refreshInlayHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
-    this.inlayHintsAtRunTime = params.capabilities.textDocument?.inlayHint?.dynamicRegistration === true && this.client.registerInlayHints !== undefined;
+    this.inlayHints = new InlayHintRegistration(this.client, params.capabilities, () => this.settings.inlayHints.enabled);
     const root = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     const io = (this.initOptions ?? {}) as { runsDir?: string };
     const base = root?.startsWith('file:') ? fileURLToPath(root) : process.cwd();
@@ -124,8 +122,8 @@ export class LspServer {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
-        // Where the client registers providers at run time, only while jumplens.inlayHints.enabled (syncInlayHints).
-        inlayHintProvider: !this.inlayHintsAtRunTime,
+        // Where the client registers providers at run time, only while jumplens.inlayHints.enabled (inlay-hint-registration.ts).
+        inlayHintProvider: !this.inlayHints.atRunTime,
         ...(drawsTokens ? {} : { semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: { delta: true }, range: false } }),
         completionProvider: { triggerCharacters: ['@'] },
         executeCommandProvider: { commands: Object.values(Commands) },
@@ -136,7 +134,7 @@ export class LspServer {
 
   async initialized(): Promise<void> {
     if (this.hasConfiguration) await this.refreshSettings();
-    else await this.syncInlayHints();
+    else await this.inlayHints?.sync();
   }
 
   async didChangeConfiguration(p: DidChangeConfigurationParams): Promise<void> {
@@ -148,28 +146,7 @@ export class LspServer {
     if (this.hasConfiguration) this.settings = mergeSettings(mergeSettings(DEFAULT_SETTINGS, this.initOptions), await this.client.configuration('jumplens'));
     this.deps.session.forgetFailures();
     this.analysis.rescheduleAll(this.documents.values());
-    await this.syncInlayHints();
-  }
-
-  /**
-   * Hints are off by default, and an editor asks a registered provider for them after every
-   * keystroke (VS Code does: a round trip through the extension host and the daemon per key, for an
-   * empty list). So, where the client can, the provider is registered only while they are on.
-   */
-  private syncInlayHints(): Promise<void> {
-    if (!this.inlayHintsAtRunTime) return Promise.resolve();
-    this.inlayHintsRegistration = this.inlayHintsRegistration.then(async (reg) => {
-      const want = this.settings.inlayHints.enabled;
-      if (want === (reg !== undefined)) return reg;
-      if (reg) return void reg.dispose();
-      try {
-        return await this.client.registerInlayHints!();
-      } catch (e) {
-        this.client.error(`inlay hints: the editor refused their registration: ${e instanceof Error ? e.message : String(e)}`);
-        return undefined;
-      }
-    });
-    return this.inlayHintsRegistration.then(() => undefined);
+    await this.inlayHints?.sync();
   }
 
   didOpen(p: DidOpenTextDocumentParams): void {
