@@ -3,31 +3,23 @@
 // nothing to the editor, frees every tensor it made, and ends at the next change.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { Methods, type TokenFeaturesParams } from '../../protocol';
-import { Daemon } from '../../server/src/daemon';
 import { tf } from '../../server/src/engine/tf';
 import { WARMUP_TEXT, warmUp } from '../../server/src/lsp/engine-warmup';
-import { LspServer } from '../../server/src/lsp/lsp-server';
-import { tempDir } from '../helpers/paths';
+import type { LspServer } from '../../server/src/lsp/lsp-server';
+import { startInProcessLsp, type InProcessLsp } from '../helpers/in-process-lsp';
 import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
-const tmp = tempDir('jumplens-warmup-');
-let daemon: Daemon;
+let lsp: InProcessLsp;
 let server: LspServer;
 let client: RecordingLspClient;
 
 before(() => {
   client = new RecordingLspClient();
-  daemon = new Daemon(() => server.settings);
-  server = new LspServer(client, daemon.lspDeps());
-  server.initialize({ processId: null, rootUri: null, capabilities: {}, initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs') } });
+  lsp = startInProcessLsp(client);
+  server = lsp.server;
 });
-after(async () => {
-  server.shutdown();
-  await daemon.dispose();
-  tmp.cleanup();
-});
+after(() => lsp.stop());
 
 const warmedUp = (): Promise<number> => server.warmedUp();
 
@@ -71,7 +63,7 @@ test('warmUp stops between keystrokes when told, freeing what it made', async ()
   const uri = 'file:///warm-d.jlp';
   await open(uri, 'A cat sat.');
   await warmedUp();
-  const engine = daemon.session.current()!;
+  const engine = lsp.daemon.session.current()!;
   const tensors = tf.memory().numTensors;
   let asked = 0;
   const typed = await warmUp(engine, { bos: true, topK: 8, maxTokens: 2048, stopped: () => ++asked > 5 });

@@ -3,10 +3,7 @@
 // keystroke); one that cannot gets it at initialize, as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { Daemon } from '../../server/src/daemon';
-import { LspServer } from '../../server/src/lsp/lsp-server';
-import { tempDir } from '../helpers/paths';
+import { startInProcessLsp } from '../helpers/in-process-lsp';
 import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
 /** A client that records run-time registrations of the inlay-hint provider and their disposal. */
@@ -21,24 +18,10 @@ class Registrar extends RecordingLspClient {
 }
 
 async function started(client: RecordingLspClient, dynamicRegistration: boolean, enabled: boolean) {
-  const tmp = tempDir('jumplens-lsp-ih-');
-  let server: LspServer;
-  const daemon = new Daemon(() => server.settings);
-  server = new LspServer(client, daemon.lspDeps());
-  const init = server.initialize({
-    processId: null,
-    rootUri: null,
-    capabilities: { textDocument: { inlayHint: { dynamicRegistration } } },
-    initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs'), inlayHints: { enabled } },
-  });
-  await server.initialized();
-  const stop = async () => {
-    server.shutdown();
-    await daemon.dispose();
-    tmp.cleanup();
-  };
-  const configure = (on: boolean) => server.didChangeConfiguration({ settings: { jumplens: { inlayHints: { enabled: on } } } });
-  return { init, stop, configure };
+  const lsp = startInProcessLsp(client, { capabilities: { textDocument: { inlayHint: { dynamicRegistration } } }, options: { inlayHints: { enabled } } });
+  await lsp.server.initialized();
+  const configure = (on: boolean) => lsp.server.didChangeConfiguration({ settings: { jumplens: { inlayHints: { enabled: on } } } });
+  return { init: lsp.init, stop: lsp.stop, configure };
 }
 
 test('with run-time registration, the inlay-hint provider follows the setting', async () => {

@@ -6,11 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Commands, DRAWS_TOKEN_FEATURES_OPTION, SEMANTIC_TOKEN_TYPES, TOKEN_FEATURES_DELTA_OPTION, type TokenFeaturesMessage } from '../../protocol';
-import { Daemon } from '../../server/src/daemon';
-import { LspServer } from '../../server/src/lsp/lsp-server';
+import type { LspServer } from '../../server/src/lsp/lsp-server';
 import { activationLevel } from '../../server/src/lsp/semantic-tokens';
 import { TokenState } from '../../client/src/token-state';
-import { tempDir } from '../helpers/paths';
+import { startInProcessLsp, type InProcessLsp } from '../helpers/in-process-lsp';
 import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
 /** A client that supports refresh requests, and records them. */
@@ -19,27 +18,19 @@ class Recorder extends RecordingLspClient {
   refresh = (what: 'semanticTokens' | 'inlayHint'): void => void this.refreshes.push(what);
 }
 
-const tmp = tempDir('jumplens-lsp-st-');
-let daemon: Daemon;
+let lsp: InProcessLsp;
 let server: LspServer;
 const client = new Recorder();
 
 before(() => {
-  daemon = new Daemon(() => server.settings);
-  server = new LspServer(client, daemon.lspDeps());
-  const init = server.initialize({
-    processId: null,
-    rootUri: null,
+  lsp = startInProcessLsp(client, {
     capabilities: { workspace: { semanticTokens: { refreshSupport: true }, inlayHint: { refreshSupport: true } } },
-    initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs'), [TOKEN_FEATURES_DELTA_OPTION]: true, inlayHints: { enabled: true } },
+    options: { [TOKEN_FEATURES_DELTA_OPTION]: true, inlayHints: { enabled: true } },
   });
-  assert.deepEqual(init.capabilities.semanticTokensProvider?.legend.tokenTypes, [...SEMANTIC_TOKEN_TYPES]);
+  server = lsp.server;
+  assert.deepEqual(lsp.init.capabilities.semanticTokensProvider?.legend.tokenTypes, [...SEMANTIC_TOKEN_TYPES]);
 });
-after(async () => {
-  server.shutdown();
-  await daemon.dispose();
-  tmp.cleanup();
-});
+after(() => lsp.stop());
 
 test('semantic tokens carry levels, refreshes follow analysis, an edit arrives as a delta the client merges', async () => {
   const uri = 'file:///st.jlp';
@@ -112,24 +103,20 @@ test('semantic tokens carry levels, refreshes follow analysis, an edit arrives a
 
 test('a client that draws tokenFeatures itself (VS Code) gets no semantic tokens, and no hint refresh with hints off', async () => {
   const c = new Recorder();
-  const d = new Daemon(() => s.settings);
-  const s = new LspServer(c, d.lspDeps());
+  const other = startInProcessLsp(c, {
+    capabilities: { workspace: { semanticTokens: { refreshSupport: true }, inlayHint: { refreshSupport: true } } },
+    options: { [DRAWS_TOKEN_FEATURES_OPTION]: true },
+  });
+  const s = other.server;
   try {
-    const init = s.initialize({
-      processId: null,
-      rootUri: null,
-      capabilities: { workspace: { semanticTokens: { refreshSupport: true }, inlayHint: { refreshSupport: true } } },
-      initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs-draws'), [DRAWS_TOKEN_FEATURES_OPTION]: true },
-    });
-    assert.equal(init.capabilities.semanticTokensProvider, undefined);
+    assert.equal(other.init.capabilities.semanticTokensProvider, undefined);
     const uri = 'file:///draws.jlp';
     s.didOpen({ textDocument: { uri, languageId: 'jumplens-prompt', version: 1, text: 'Once upon a time, there was a little girl.' } });
     const tf = await c.tokenFeatures<TokenFeaturesMessage>(uri, 1);
     assert.ok(tf.tokens.length > 5);
     assert.deepEqual(c.refreshes, [], 'no refresh asks the editor to re-request anything per analysis');
   } finally {
-    s.shutdown();
-    await d.dispose();
+    await other.stop();
   }
 });
 
@@ -137,7 +124,7 @@ test('jumplens/jobs lists each job with state, outcome and output path', async (
   // An eval of an SAE that does not exist fails fast: its outcome names the failure.
   const { jobId } = await server.executeCommand({
     command: Commands.evaluate,
-    arguments: [{ sae: path.join(tmp.dir, 'no-such-sae'), model: 'stories260K', corpus: path.join(tmp.dir, 'none.txt') }],
+    arguments: [{ sae: path.join(lsp.dir, 'no-such-sae'), model: 'stories260K', corpus: path.join(lsp.dir, 'none.txt') }],
   });
   const deadline = Date.now() + 60_000;
   let job = server.jobSummaries().find((j) => j.id === jobId);

@@ -5,13 +5,11 @@
 // arrives while the analysis computes" holds on any machine, without timing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Methods, type TokenFeaturesParams } from '../../protocol';
-import { Daemon } from '../../server/src/daemon';
-import { LspServer } from '../../server/src/lsp/lsp-server';
+import type { LspServer } from '../../server/src/lsp/lsp-server';
 import type { Engine } from '../../server/src/session/engine-session';
-import { tempDir } from '../helpers/paths';
+import { startInProcessLsp, type InProcessLsp } from '../helpers/in-process-lsp';
 import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
 const BASE = 'Once upon a time, there was a little girl named Lily.';
@@ -38,28 +36,17 @@ class Recorder extends RecordingLspClient {
   }
 }
 
-const tmp = tempDir('jumplens-lsp-superseded-');
 const texts = new Map<string, string>();
-let daemon: Daemon;
+let lsp: InProcessLsp;
 let server: LspServer;
 let client: Recorder;
 
 before(() => {
   client = new Recorder((uri) => texts.get(uri) ?? '');
-  daemon = new Daemon(() => server.settings);
-  server = new LspServer(client, daemon.lspDeps());
-  server.initialize({
-    processId: null,
-    rootUri: null,
-    capabilities: {},
-    initializationOptions: { debounceMs: 0, languages: ['plaintext'], runsDir: path.join(tmp.dir, 'runs') },
-  });
+  lsp = startInProcessLsp(client, { options: { languages: ['plaintext'] } });
+  server = lsp.server;
 });
-after(async () => {
-  server.shutdown();
-  await daemon.dispose();
-  tmp.cleanup();
-});
+after(() => lsp.stop());
 
 function setText(uri: string, version: number, text: string): void {
   texts.set(uri, text);

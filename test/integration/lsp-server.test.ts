@@ -9,11 +9,12 @@ import { cpSync } from 'node:fs';
 import * as path from 'node:path';
 import { FeatureStore } from '../../server/src/engine/features/feature-store';
 import { Commands, Methods, type JobInfo, type TokenFeaturesParams } from '../../protocol';
-import { Daemon } from '../../server/src/daemon';
+import type { Daemon } from '../../server/src/daemon';
 import { handleFeatureRequest } from '../../server/src/api/feature-ops';
-import { LspServer } from '../../server/src/lsp/lsp-server';
+import type { LspServer } from '../../server/src/lsp/lsp-server';
 import type { LspClient, ProgressReporter } from '../../server/src/lsp/lsp-client';
-import { REPO_ROOT, sharedFile, tempDir } from '../helpers/paths';
+import { REPO_ROOT, sharedFile } from '../helpers/paths';
+import { startInProcessLsp, type InProcessLsp } from '../helpers/in-process-lsp';
 import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
 const DEFAULT_SAE = path.join(REPO_ROOT, 'assets', 'default-sae');
@@ -35,27 +36,18 @@ class RecordingClient extends RecordingLspClient {
   };
 }
 
-const tmp = tempDir('jumplens-lsp-server-');
+let lsp: InProcessLsp;
 let daemon: Daemon;
 let server: LspServer;
 let client: RecordingClient;
 
 before(() => {
   client = new RecordingClient();
-  daemon = new Daemon(() => server.settings);
-  server = new LspServer(client, daemon.lspDeps());
-  server.initialize({
-    processId: null,
-    rootUri: null,
-    capabilities: {},
-    initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs'), inlayHints: { enabled: true, minActivation: 0 } },
-  });
+  lsp = startInProcessLsp(client, { options: { inlayHints: { enabled: true, minActivation: 0 } } });
+  server = lsp.server;
+  daemon = lsp.daemon;
 });
-after(async () => {
-  server.shutdown();
-  await daemon.dispose();
-  tmp.cleanup();
-});
+after(() => lsp.stop());
 
 function open(uri: string, text: string, version = 1): Promise<TokenFeaturesParams> {
   server.didOpen({ textDocument: { uri, languageId: 'jumplens-prompt', version, text } });
@@ -167,7 +159,7 @@ test('one feature store: a label set through the feature browser shows in the ne
   const { loadModel } = await import('../../server/src/engine/lm/load-model');
   const { loadSae } = await import('../../server/src/engine/sae/io');
   const { buildFeatureStore } = await import('../../server/src/engine/features/build-feature-store');
-  const sae = path.join(tmp.dir, 'sae');
+  const sae = path.join(lsp.dir, 'sae');
   cpSync(DEFAULT_SAE, sae, { recursive: true });
   const model = await loadModel(sharedFile('models', 'stories260K.bin'));
   const s = await loadSae(sae);
@@ -219,7 +211,7 @@ test('a job command reports progress on the client workDoneToken and ends with i
   const before = client.progresses.length;
   const r = await server.executeCommand({
     command: Commands.evaluate,
-    arguments: [{ kind: 'eval', sae: DEFAULT_SAE, corpus: path.join(tmp.dir, 'no-such-corpus.txt') }],
+    arguments: [{ kind: 'eval', sae: DEFAULT_SAE, corpus: path.join(lsp.dir, 'no-such-corpus.txt') }],
     workDoneToken: 'client-token-1',
   });
   const fin = await client.next<{ type: string; job: JobInfo }>(

@@ -7,11 +7,9 @@
 // next-token KL. Feature F is the one firing most strongly on the prompt, found here, not assumed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import type { TokenFeatures } from '../../protocol';
-import { Daemon } from '../../server/src/daemon';
-import { LspServer } from '../../server/src/lsp/lsp-server';
-import { tempDir } from '../helpers/paths';
+import type { LspServer } from '../../server/src/lsp/lsp-server';
+import { startInProcessLsp, type InProcessLsp } from '../helpers/in-process-lsp';
 import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play';
@@ -19,8 +17,7 @@ const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved 
 const HEAD = '@top-k 100';
 const URI = 'file:///steer-directives-test/story.jlp';
 
-const tmp = tempDir('jumplens-steer-directives-');
-let daemon: Daemon;
+let lsp: InProcessLsp;
 let server: LspServer;
 let client: RecordingLspClient;
 let version = 1;
@@ -46,9 +43,8 @@ const actOf = (t: TokenFeatures, f: number) => t.top.find((x) => x.id === f)?.ac
 
 before(async () => {
   client = new RecordingLspClient();
-  daemon = new Daemon(() => server.settings);
-  server = new LspServer(client, daemon.lspDeps());
-  server.initialize({ processId: null, rootUri: null, capabilities: {}, initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs') } });
+  lsp = startInProcessLsp(client);
+  server = lsp.server;
   server.didOpen({ textDocument: { uri: URI, languageId: 'jumplens-prompt', version, text: `${HEAD}\n${PROMPT}` } });
   clean = (await client.tokenFeatures(URI, version)).tokens;
   let best = 0;
@@ -61,11 +57,7 @@ before(async () => {
     `top-k 100 lists every firing feature: ${JSON.stringify(clean.map((t) => [t.top.length, t.hidden, t.l0]))}`,
   );
 });
-after(async () => {
-  server.shutdown();
-  await daemon.dispose();
-  tmp.cleanup();
-});
+after(() => lsp.stop());
 
 test('@ablate F: F reads 0 where it fired, every other feature of every token is unchanged', async () => {
   const steered = await setText(`${HEAD}\n@ablate ${F}\n${PROMPT}`);

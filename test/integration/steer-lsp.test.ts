@@ -8,33 +8,26 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import WebSocket from 'ws';
 import { Commands, type SteerResult } from '../../protocol';
-import { Daemon } from '../../server/src/daemon';
-import { LspServer } from '../../server/src/lsp/lsp-server';
-import { tempDir } from '../helpers/paths';
+import type { LspServer } from '../../server/src/lsp/lsp-server';
+import { startInProcessLsp, type InProcessLsp } from '../helpers/in-process-lsp';
 import { RecordingLspClient } from '../helpers/recording-lsp-client';
 
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play';
 const FEATURE = 113;
 const URI = 'file:///steer-test/story.jlp';
 
-const tmp = tempDir('jumplens-steer-lsp-');
-let daemon: Daemon;
+let lsp: InProcessLsp;
 let server: LspServer;
 let client: RecordingLspClient;
 
 before(async () => {
   client = new RecordingLspClient();
-  daemon = new Daemon(() => server.settings);
-  server = new LspServer(client, daemon.lspDeps());
-  server.initialize({ processId: null, rootUri: null, capabilities: {}, initializationOptions: { debounceMs: 0, runsDir: path.join(tmp.dir, 'runs') } });
+  lsp = startInProcessLsp(client);
+  server = lsp.server;
   server.didOpen({ textDocument: { uri: URI, languageId: 'jumplens-prompt', version: 1, text: `# a story\n${PROMPT}\n---\nBen said, "No!"` } });
   await client.tokenFeatures(URI, 1);
 });
-after(async () => {
-  server.shutdown();
-  await daemon.dispose();
-  tmp.cleanup();
-});
+after(() => lsp.stop());
 
 const end = { line: 1, character: PROMPT.length };
 
@@ -84,8 +77,8 @@ test('workspace/executeCommand jumplens.steer is the same request; bad params ar
 });
 
 test('ws op steer continues a text with the settings engine', async () => {
-  daemon.openJobs(path.join(tmp.dir, 'runs'));
-  const ep = await daemon.apiEndpoint();
+  lsp.daemon.openJobs(path.join(lsp.dir, 'runs'));
+  const ep = await lsp.daemon.apiEndpoint();
   const ws = new WebSocket(`${ep.url}?token=${ep.token}`);
   await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
   const replies = new Map<number, { ok: boolean; result?: SteerResult; error?: string }>();
